@@ -1,0 +1,3 @@
+from climpy.cli import main
+
+main()
