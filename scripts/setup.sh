@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Set up everything climpy needs on a fresh machine (Python 3.11, root), idempotently.
+#
+#   scripts/setup.sh          the Python environment .venv/ (all extras, pinned) and the Jupyter kernel set-up
+#   scripts/setup.sh --test   the same, plus what the test suite drives: Debian's chromium and the npm
+#                             configurable-http-proxy (JupyterHub's proxy)
+#
+# A second run does nothing and takes seconds: the pip step is skipped while a stamp of the inputs
+# (pyproject.toml, requirements/constraints.txt, this script) matches. Versions are pinned in ONE place:
+# requirements/constraints.txt (regenerate with scripts/lock.sh).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+venv="$root/.venv"
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. A Python 3.11. Debian's interpreter is preferred: a venv made from it is usable by other Unix users
+#    (the class hub's students), which a venv made from an interpreter under /root is not.
+pick_python() {
+  for cand in /usr/bin/python3.11 python3.11 python3; do
+    if command -v "$cand" >/dev/null 2>&1 &&
+      "$cand" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      command -v "$cand"
+      return 0
+    fi
+  done
+  return 1
+}
+
+if [ ! -x "$venv/bin/python" ]; then
+  py="$(pick_python)" || {
+    echo "setup: no Python 3.11 with venv found; install python3.11 and python3.11-venv" >&2
+    exit 1
+  }
+  log "creating $venv from $py"
+  "$py" -m venv "$venv"
+fi
+
+# 2. Python packages, pinned by the constraints file; skipped when nothing changed.
+stamp="$venv/.climpy-setup-stamp"
+sum="$(cat pyproject.toml requirements/constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+  log "installing climpy and its dependencies into .venv (a few minutes the first time)"
+  start=$(date +%s)
+  "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored: it is neither" || true
+  "$venv/bin/python" -m pip install --quiet -c requirements/constraints.txt \
+    -e ".[editors,pipeline,dask,hub,dev]" 2>&1 | grep -vE "is ignored: it is neither|DEPRECATION|pip 23.1 will enforce" || true
+  "$venv/bin/python" -m pip check >&2
+  echo "$sum" > "$stamp"
+  log "python packages installed in $(($(date +%s) - start)) s"
+else
+  log "python packages up to date"
+fi
+
+# 3. Jupyter: kernelspec environment so Panel/HoloViews outputs render offline (BokehJS inlined).
+if [ -f climpy/_jupyter.py ]; then
+  "$venv/bin/python" -m climpy._jupyter >&2
+fi
+
+# 4. What the tests drive: a real Chromium and the real (npm) configurable-http-proxy.
+if [ "$want_test" = 1 ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Debian's chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq chromium >&2
+  fi
+  chp="$venv/node/bin/configurable-http-proxy"
+  if [ ! -x "$chp" ]; then
+    log "installing configurable-http-proxy (npm) into .venv/node"
+    npm install --silent --no-fund --no-audit --global --prefix "$venv/node" configurable-http-proxy@5 >&2
+  fi
+fi
+log "done"
