@@ -1,0 +1,13 @@
+"""The edge of climpy: the only package that reads or writes files.
+
+``open_*`` functions read and validate a file once and return a normalised Dataset; ``write_netcdf``
+writes atomically with a fixed encoding and provenance attributes; :class:`Grid` describes a grid
+(kind, periodicity, ORCA overlap and north fold, cell areas, content hash).
+"""
+
+from __future__ import annotations
+
+from climpy.io.grid import Grid, detect_north_fold, fold_partner
+from climpy.io.write import write_netcdf
+
+__all__ = ["Grid", "detect_north_fold", "fold_partner", "write_netcdf"]

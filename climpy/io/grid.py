@@ -1,0 +1,455 @@
+"""Grid description: regular lat/lon, curvilinear or ORCA; periodicity, north fold, areas, neighbours.
+
+A :class:`Grid` is built once at the edge (``Grid.from_dataset``) and passed to science code, which
+uses it for cell areas, for the content hash of the coordinates (edit files refuse to replay on
+another grid) and for the topology of the grid (which cells are neighbours).
+
+ORCA topology, as verified on ``paleorca2_40Ma_grid.nc``, ``curvilinear.nc`` and
+``geothermal_heatingLMParaT.nc`` (182 x 149, indices 0-based, ``y`` south to north):
+
+* overlap columns: ``x = 0`` duplicates ``x = nx - 2`` and ``x = nx - 1`` duplicates ``x = 1``
+  (coordinates equal to 0 degrees);
+* north fold: the last row ``y = ny - 1`` duplicates row ``y = ny - 2`` mirrored,
+  ``(ny - 1, i) == (ny - 2, nx - 1 - i)`` (largest coordinate mismatch 3e-4 degrees, float32 noise).
+  This is NEMO's F-point pivot rule for T points (``jperio = 6``). The T-point pivot rule
+  (``jperio = 4``: ``(ny - 1, i) == (ny - 3, nx - i)`` and row ``ny - 2`` mirrored onto itself)
+  does *not* hold on these files (58 degrees mismatch). Both rules are supported; the one that
+  holds is detected from the coordinates (:func:`detect_north_fold`).
+
+Connectivity code should not hand-code these rules: :meth:`Grid.canonical` maps every cell to the
+unique cell it duplicates, and :meth:`Grid.neighbours` gives, for every cell, the flat indices of its
+4 or 8 neighbours across the periodic seam and the fold (``-1`` off the grid).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from typing import Literal
+
+import numpy as np
+
+from climpy._typing import GridKind
+from climpy.exceptions import GridError
+from climpy.geo import EARTH_RADIUS, cell_area_regular, is_periodic_lon, wrap_lon
+
+__all__ = [
+    "Grid",
+    "NorthFold",
+    "detect_north_fold",
+    "detect_overlap",
+    "fold_partner",
+    "polygon_area",
+]
+
+logger = logging.getLogger(__name__)
+
+NorthFold = Literal["T", "F"]
+
+#: Tolerance (degrees) when comparing coordinates of duplicated points (files store float32).
+COORD_ATOL = 1e-3
+#: Decimals kept when hashing coordinates (degrees): 1e-6 degree is about 0.1 m.
+FINGERPRINT_DECIMALS = 6
+
+_LAT_NAMES = ("lat", "nav_lat", "latitude", "y_lat", "gphit")
+_LON_NAMES = ("lon", "nav_lon", "longitude", "x_lon", "glamt")
+
+
+def _lon_diff(a, b) -> np.ndarray:
+    """Smallest signed difference between longitudes (degrees)."""
+    return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float) + 180.0) % 360.0 - 180.0
+
+
+def _same_point(lat1, lon1, lat2, lon2, atol: float = COORD_ATOL) -> bool:
+    lat1 = np.asarray(lat1, dtype=float)
+    lat2 = np.asarray(lat2, dtype=float)
+    if lat1.size == 0:
+        return False
+    dlat = np.abs(lat1 - lat2)
+    # near a pole longitude is meaningless: compare longitudes only away from the poles
+    dlon = np.where(np.abs(lat1) > 89.999, 0.0, np.abs(_lon_diff(lon1, lon2)))
+    return bool(np.nanmax(dlat) <= atol and np.nanmax(dlon) <= atol)
+
+
+def detect_overlap(lat: np.ndarray, lon: np.ndarray) -> int:
+    """Count the duplicated east-west overlap columns of a 2-D grid (0 or 2).
+
+    Parameters
+    ----------
+    lat, lon : ndarray (ny, nx), degrees
+        Cell-centre coordinates.
+
+    Returns
+    -------
+    int
+        2 when ``x=0`` duplicates ``x=nx-2`` and ``x=nx-1`` duplicates ``x=1`` (ORCA), else 0.
+    """
+    nx = lat.shape[1]
+    if nx < 4:
+        return 0
+    if _same_point(lat[:, 0], lon[:, 0], lat[:, nx - 2], lon[:, nx - 2]) and _same_point(
+        lat[:, nx - 1], lon[:, nx - 1], lat[:, 1], lon[:, 1]
+    ):
+        return 2
+    return 0
+
+
+def fold_partner(j, i, *, ny: int, nx: int, fold: NorthFold) -> tuple[np.ndarray, np.ndarray]:
+    """Find the cell that a north-fold row cell duplicates (its mirror image across the fold).
+
+    Parameters
+    ----------
+    j, i : int or int ndarray
+        0-based row (south to north) and column indices of cells in the duplicated rows: row
+        ``ny - 1`` for both folds, plus the eastern half (``i >= nx // 2``) of row ``ny - 2`` for
+        a T fold.
+    ny, nx : int
+        Grid shape.
+    fold : {"T", "F"}
+        ``"F"`` (F-point pivot, the shared ORCA2 files): ``(ny-1, i) == (ny-2, nx-1-i)``.
+        ``"T"`` (T-point pivot, NEMO ``jperio=4``): ``(ny-1, i) == (ny-3, (nx-i) % nx)`` with
+        ``(ny-1, 0) == (ny-3, 2)``, and ``(ny-2, i) == (ny-2, nx-i)`` for ``i >= nx // 2``.
+
+    Returns
+    -------
+    (j2, i2) : tuple of int ndarray
+        Indices of the mirrored cell, same shape as the inputs.
+    """
+    j = np.asarray(j)
+    i = np.asarray(i)
+    if fold == "F":
+        return np.full_like(j, ny - 2), nx - 1 - i
+    if fold == "T":
+        top = j == ny - 1
+        j2 = np.where(top, ny - 3, ny - 2)
+        i2 = np.where(i == 0, 2, (nx - i) % nx)
+        # row ny-2: i=0 would be ill-defined, but only its eastern half is duplicated
+        return j2, i2
+    raise GridError(f"unknown north fold {fold!r}; expected 'T' or 'F'")
+
+
+def _duplicate_rows_mask(shape: tuple[int, int], fold: NorthFold | None) -> np.ndarray:
+    ny, nx = shape
+    dup = np.zeros(shape, dtype=bool)
+    if fold is None:
+        return dup
+    dup[ny - 1, :] = True
+    if fold == "T":
+        dup[ny - 2, nx // 2 + 1 :] = True  # (ny-2, nx//2) mirrors itself: keep it canonical
+    return dup
+
+
+def detect_north_fold(lat: np.ndarray, lon: np.ndarray) -> NorthFold | None:
+    """Detect an ORCA north fold from the coordinates: ``"T"``, ``"F"`` or ``None``.
+
+    The last row must coincide with the mirrored row(s) below it (see :func:`fold_partner`);
+    only the columns ``1 .. nx-2`` are compared so the rule is independent of the overlap.
+    """
+    ny, nx = lat.shape
+    if ny < 4 or nx < 4:
+        return None
+    i = np.arange(1, nx - 1)
+    for fold in ("F", "T"):
+        j2, i2 = fold_partner(np.full_like(i, ny - 1), i, ny=ny, nx=nx, fold=fold)
+        if not _same_point(lat[ny - 1, i], lon[ny - 1, i], lat[j2, i2], lon[j2, i2]):
+            continue
+        if fold == "T":
+            k = np.arange(nx // 2 + 1, nx - 1)
+            j3, k3 = fold_partner(np.full_like(k, ny - 2), k, ny=ny, nx=nx, fold="T")
+            if not _same_point(lat[ny - 2, k], lon[ny - 2, k], lat[j3, k3], lon[j3, k3]):
+                continue
+        return fold  # type: ignore[return-value]
+    return None
+
+
+def _unit_vectors(lat, lon) -> np.ndarray:
+    p = np.deg2rad(np.asarray(lat, dtype=float))
+    lam = np.deg2rad(np.asarray(lon, dtype=float))
+    return np.stack([np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)], axis=-1)
+
+
+def _triangle_area(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    # Van Oosterom & Strackee (1983): tan(E/2) = |a.(b x c)| / (1 + a.b + b.c + c.a)
+    num = np.abs(np.einsum("...k,...k->...", a, np.cross(b, c)))
+    den = 1.0 + np.einsum("...k,...k->...", a, b) + np.einsum("...k,...k->...", b, c)
+    den = den + np.einsum("...k,...k->...", c, a)
+    return 2.0 * np.arctan2(num, den)
+
+
+def polygon_area(
+    corner_lat: np.ndarray, corner_lon: np.ndarray, *, radius: float = EARTH_RADIUS
+) -> np.ndarray:
+    """Area (m2) of convex spherical polygons given by their corners (great-circle edges).
+
+    Parameters
+    ----------
+    corner_lat, corner_lon : ndarray (..., ncorner), degrees
+        Corners in order around each polygon (either orientation).
+    radius : float, m
+
+    Returns
+    -------
+    ndarray (...), m2
+
+    Notes
+    -----
+    Fan triangulation from the first corner; each triangle's solid angle follows Van Oosterom &
+    Strackee (1983). Written here because no installed library computes areas of many spherical
+    quadrilaterals vectorised (pyproj/shapely are not dependencies).
+    """
+    v = _unit_vectors(corner_lat, corner_lon)
+    total = np.zeros(v.shape[:-2])
+    for k in range(1, v.shape[-2] - 1):
+        total += _triangle_area(v[..., 0, :], v[..., k, :], v[..., k + 1, :])
+    return radius**2 * total
+
+
+def _corners_from_bounds(bounds: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Corners (ny, nx, 4) in ring order from (2, 2, ny, nx) (ORCA files) or (ny, nx, 4) (CF) bounds."""
+    b = np.asarray(bounds, dtype=float)
+    if b.shape == (2, 2, *shape):
+        # [j-side, i-side]: (0,0) SW, (0,1) SE, (1,1) NE, (1,0) NW
+        return np.stack([b[0, 0], b[0, 1], b[1, 1], b[1, 0]], axis=-1)
+    if b.shape == (*shape, 4):
+        return b
+    if b.shape == (4, *shape):
+        return np.moveaxis(b, 0, -1)
+    raise GridError(f"cell bounds have shape {b.shape}; expected (2, 2, ny, nx), (ny, nx, 4) or (4, ny, nx)")
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a)
+    if a.flags.writeable and a.base is None:
+        a.setflags(write=False)
+        return a
+    v = a.view()
+    v.setflags(write=False)
+    return v
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Grid:
+    """A horizontal grid: coordinates, topology and cell areas.
+
+    Attributes
+    ----------
+    kind : {"latlon", "curvilinear", "orca"}
+    shape : tuple (ny, nx)
+        ``(nlat, nlon)`` for lat/lon grids.
+    lat, lon : ndarray (ny, nx), degrees_north / degrees_east
+        Cell centres (read-only; broadcast views for lat/lon grids, no copy).
+    periodic_x : bool
+        True when the x axis wraps around the globe (global lat/lon, ORCA).
+    overlap : int
+        Number of duplicated east-west columns: 0 for lat/lon, 2 for ORCA (``x=0 == x=nx-2``,
+        ``x=nx-1 == x=1``).
+    north_fold : {None, "T", "F"}
+        ORCA north-fold rule, see :func:`fold_partner`.
+    area : ndarray (ny, nx), m2
+        Cell areas: exact spherical areas for lat/lon grids, the file's ``area`` variable or
+        areas of the spherical quadrilaterals of the cell bounds for curvilinear/ORCA grids.
+    """
+
+    kind: GridKind
+    shape: tuple[int, int]
+    lat: np.ndarray
+    lon: np.ndarray
+    periodic_x: bool
+    overlap: int = 0
+    north_fold: NorthFold | None = None
+    area: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.lat.shape != self.shape or self.lon.shape != self.shape:
+            raise GridError(
+                f"grid coordinates have shapes {self.lat.shape} and {self.lon.shape}; expected {self.shape}"
+            )
+        if self.area is not None and self.area.shape != self.shape:
+            raise GridError(f"cell areas have shape {self.area.shape}; expected {self.shape}")
+        if self.north_fold not in (None, "T", "F"):
+            raise GridError(f"north_fold={self.north_fold!r}; expected None, 'T' or 'F'")
+        object.__setattr__(self, "lat", _readonly(self.lat))
+        object.__setattr__(self, "lon", _readonly(self.lon))
+        if self.area is not None:
+            object.__setattr__(self, "area", _readonly(self.area))
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def latlon(cls, lat, lon, *, periodic_x: bool | None = None) -> Grid:
+        """Build a regular lat/lon grid from 1-D cell centres (degrees); periodicity detected if None."""
+        lat1 = np.asarray(lat, dtype=float)
+        lon1 = np.asarray(lon, dtype=float)
+        if lat1.ndim != 1 or lon1.ndim != 1:
+            raise GridError("Grid.latlon needs 1-D lat and lon axes")
+        shape = (lat1.size, lon1.size)
+        if periodic_x is None:
+            periodic_x = is_periodic_lon(lon1)
+        lat2 = np.broadcast_to(lat1[:, None], shape)
+        lon2 = np.broadcast_to(lon1[None, :], shape)
+        if lat1.size >= 2 and lon1.size >= 2:
+            width = np.diff(lon1)
+            if np.allclose(width, width[0]):
+                # uniform longitudes: every column has the same area; broadcast (no nlat*nlon copy)
+                col = cell_area_regular(lat1, lon1[:2])[:, :1]
+                area = np.broadcast_to(col, shape)
+            else:
+                area = cell_area_regular(lat1, lon1)
+        else:
+            area = None
+        return cls("latlon", shape, lat2, lon2, bool(periodic_x), 0, None, area)
+
+    @classmethod
+    def from_dataset(cls, ds) -> Grid:
+        """Describe the grid of a Dataset (normalised topography, ORCA grid or bathymetry file).
+
+        Parameters
+        ----------
+        ds : xarray.Dataset
+            Either 1-D ``lat``/``lon`` dimension coordinates (regular grid), or 2-D ``lat``/``lon``
+            or ``nav_lat``/``nav_lon`` on dims ``(y, x)``; optional ``area`` (m2) and
+            ``bounds_lat``/``bounds_lon`` (or the coordinates' ``bounds`` attribute).
+
+        Returns
+        -------
+        Grid
+
+        Raises
+        ------
+        GridError
+            If no latitude/longitude coordinates are found or their shapes disagree.
+        """
+        lat_name = next((n for n in _LAT_NAMES if n in ds.variables), None)
+        lon_name = next((n for n in _LON_NAMES if n in ds.variables), None)
+        if lat_name is None or lon_name is None:
+            raise GridError(
+                f"no latitude/longitude coordinates among {sorted(map(str, ds.variables))}; "
+                f"expected one of {_LAT_NAMES} and one of {_LON_NAMES} (open the file with "
+                "climpy.io.open_topography to normalise it)"
+            )
+        lat = ds[lat_name]
+        lon = ds[lon_name]
+        if lat.ndim == 1 and lon.ndim == 1:
+            return cls.latlon(lat.values, lon.values)
+        if lat.ndim != 2 or lon.shape != lat.shape:
+            raise GridError(
+                f"coordinates {lat_name!r} {lat.dims} and {lon_name!r} {lon.dims} must both be 1-D or both "
+                "2-D (y, x) of the same shape"
+            )
+        lat2 = np.asarray(lat.values, dtype=float)
+        lon2 = np.asarray(lon.values, dtype=float)
+        shape = lat2.shape
+        overlap = detect_overlap(lat2, lon2)
+        fold = detect_north_fold(lat2, lon2)
+        kind: GridKind = "orca" if (overlap or fold) else "curvilinear"
+        periodic = bool(overlap) or _wraps_2d(lon2)
+        area = None
+        if "area" in ds.variables and ds["area"].shape == shape:
+            area = np.asarray(ds["area"].values, dtype=float)
+        else:
+            blat = ds.get(lat.attrs.get("bounds", "bounds_lat"))
+            blon = ds.get(lon.attrs.get("bounds", "bounds_lon"))
+            if blat is not None and blon is not None:
+                clat = _corners_from_bounds(blat.values, shape)
+                clon = _corners_from_bounds(blon.values, shape)
+                area = polygon_area(clat, clon)
+        if area is None:
+            logger.debug("grid %s %s: no area or cell bounds; Grid.area is None", kind, shape)
+        logger.debug("grid %s %s: overlap=%d north_fold=%s periodic=%s", kind, shape, overlap, fold, periodic)
+        return cls(kind, shape, lat2, lon2, periodic, overlap, fold, area)
+
+    # ------------------------------------------------------------------ identity
+    def fingerprint(self) -> str:
+        """Content hash (sha256 hex) of the kind, shape and rounded coordinates; stable across runs.
+
+        Longitudes are wrapped to [-180, 180) and both coordinates rounded to
+        ``FINGERPRINT_DECIMALS`` decimals, so float32/float64 storage and 0..360 conventions of the
+        same grid give the same hash.
+        """
+        h = hashlib.sha256()
+        h.update(f"climpy-grid-v1|{self.kind}|{self.shape[0]}x{self.shape[1]}|".encode())
+        for a in (self.lat, wrap_lon(self.lon)):
+            r = np.round(np.asarray(a, dtype=np.float64), FINGERPRINT_DECIMALS) + 0.0  # + 0.0: no -0.0
+            if np.any(np.isclose(r, 180.0)):
+                r = np.where(np.isclose(r, 180.0), -180.0, r)
+            h.update(np.ascontiguousarray(r, dtype="<f8").tobytes())
+        return h.hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Grid):
+            return NotImplemented
+        return self.fingerprint() == other.fingerprint()
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint())
+
+    def __repr__(self) -> str:
+        return (
+            f"Grid(kind={self.kind!r}, shape={self.shape}, periodic_x={self.periodic_x}, "
+            f"overlap={self.overlap}, north_fold={self.north_fold!r})"
+        )
+
+    # ------------------------------------------------------------------ topology
+    @property
+    def duplicate_mask(self) -> np.ndarray:
+        """Boolean (ny, nx): True on cells that duplicate another cell (overlap columns, fold rows)."""
+        return self.canonical() != np.arange(self.shape[0] * self.shape[1]).reshape(self.shape)
+
+    def canonical(self) -> np.ndarray:
+        """Flat index (ny, nx, int64) of the unique cell each cell stands for.
+
+        Identity for lat/lon and plain curvilinear grids. On ORCA grids overlap columns map to
+        the columns they duplicate and the fold rows to their mirror images, so that
+        ``values.ravel()[grid.canonical()]`` restores a consistent field.
+        """
+        ny, nx = self.shape
+        jj, ii = np.indices(self.shape)
+        if self.north_fold is not None:
+            dup = _duplicate_rows_mask(self.shape, self.north_fold)
+            j2, i2 = fold_partner(jj[dup], ii[dup], ny=ny, nx=nx, fold=self.north_fold)
+            jj[dup], ii[dup] = j2, i2
+        if self.overlap == 2:
+            ii = np.where(ii == 0, nx - 2, np.where(ii == nx - 1, 1, ii))
+        return (jj * nx + ii).astype(np.int64)
+
+    def neighbours(self, connectivity: Literal[4, 8] = 4) -> np.ndarray:
+        """Flat indices (ny, nx, k) of each cell's neighbours, canonicalised; -1 off the grid.
+
+        Order: N, S, E, W (then NE, NW, SE, SW for ``connectivity=8``). Neighbours wrap in x on
+        periodic grids (through the overlap columns on ORCA) and cross the north fold; cells beyond
+        the southern and northern edges (or the x edges of regional grids) are -1. A neighbour that
+        is the cell itself (possible at a T-fold pivot) is kept, so callers can skip it.
+        """
+        if connectivity not in (4, 8):
+            raise GridError(f"connectivity={connectivity!r}; expected 4 or 8")
+        ny, nx = self.shape
+        canon = self.canonical()
+        offsets = [(1, 0), (-1, 0), (0, 1), (0, -1)]
+        if connectivity == 8:
+            offsets += [(1, 1), (1, -1), (-1, 1), (-1, -1)]
+        jj, ii = np.indices(self.shape)
+        # neighbours of a duplicate cell are those of the cell it stands for
+        cj, ci = np.divmod(canon, nx)
+        out = np.empty((ny, nx, len(offsets)), dtype=np.int64)
+        for k, (dj, di) in enumerate(offsets):
+            j2 = cj + dj
+            i2 = ci + di
+            valid = (j2 >= 0) & (j2 < ny)
+            if self.periodic_x:
+                if self.overlap == 2:
+                    # columns 1..nx-2 are the unique ones; 0 and nx-1 are copies
+                    i2 = np.where(i2 < 0, nx - 3, np.where(i2 >= nx, 2, i2))
+                else:
+                    i2 = i2 % nx
+            else:
+                valid &= (i2 >= 0) & (i2 < nx)
+            flat = np.where(valid, np.clip(j2, 0, ny - 1) * nx + np.clip(i2, 0, nx - 1), -1)
+            out[..., k] = np.where(flat >= 0, canon.ravel()[np.maximum(flat, 0)], -1)
+        del jj, ii
+        return out
+
+
+def _wraps_2d(lon: np.ndarray) -> bool:
+    """Tell whether the middle row of a 2-D longitude array spans the globe with a regular step."""
+    row = lon[lon.shape[0] // 2]
+    return is_periodic_lon(np.unwrap(row, period=360.0))
