@@ -1,0 +1,436 @@
+"""The project store: immutable step outputs on disk and an SQLite record of every run.
+
+Layout of a project folder::
+
+    <project>/.climpy/runs.sqlite        runs, steps, builds, artifacts, edits (WAL mode)
+    <project>/.climpy/lock               held (flock) by the one `climpy run` writing the store
+    <project>/.climpy/store/<key>/       outputs of one build + _executed.ipynb + provenance.json
+    <project>/.climpy/tmp/               work folders of running steps (removed at the next run)
+    <project>/.climpy/failed/<run>/      executed notebooks of failed steps (error cell marked)
+    <project>/.climpy/inputs/            materialised ``sample:<res>`` inputs
+    <project>/outputs/<step>/            symlinks to the latest outputs of each step
+
+Atomicity: a step runs in ``tmp/<unique>/``; on success the whole folder is renamed to
+``store/<key>/`` (one ``rename``), and only then the ``builds`` and ``artifacts`` rows are inserted
+in one transaction. A killed run therefore leaves at worst a folder without a row, which
+:meth:`Store.repair` removes; never a row pointing at a missing file. Store files are made
+read-only (immutable).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import stat
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from climpy._typing import PathLike
+from climpy.exceptions import PipelineError
+
+__all__ = ["LockedError", "Store", "StoreLock"]
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, pipeline TEXT, started REAL, finished REAL, status TEXT,
+    pid INTEGER, executor TEXT, jobs INTEGER, argv TEXT, dry_run INTEGER DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS steps (
+    run_id TEXT NOT NULL, node TEXT NOT NULL, step TEXT NOT NULL, member TEXT, key TEXT,
+    status TEXT NOT NULL, reason TEXT, started REAL, finished REAL, duration REAL,
+    notebook TEXT, executed_notebook TEXT, error_cell INTEGER, error_name TEXT, error_value TEXT,
+    components TEXT, PRIMARY KEY (run_id, node)
+);
+CREATE INDEX IF NOT EXISTS steps_key ON steps(key);
+CREATE INDEX IF NOT EXISTS steps_node ON steps(node);
+CREATE TABLE IF NOT EXISTS builds (
+    key TEXT PRIMARY KEY, step TEXT NOT NULL, created REAL, run_id TEXT, duration REAL,
+    components TEXT
+);
+CREATE INDEX IF NOT EXISTS builds_step ON builds(step);
+CREATE TABLE IF NOT EXISTS artifacts (
+    key TEXT NOT NULL, param TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER,
+    PRIMARY KEY (key, param)
+);
+CREATE TABLE IF NOT EXISTS edits (
+    run_id TEXT NOT NULL, node TEXT NOT NULL, param TEXT NOT NULL, path TEXT, sha256 TEXT,
+    PRIMARY KEY (run_id, node, param)
+);
+CREATE TABLE IF NOT EXISTS filehash (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, sha256 TEXT
+);
+"""
+
+EXECUTED_NAME = "_executed.ipynb"
+PROVENANCE_NAME = "provenance.json"
+
+
+class LockedError(PipelineError):
+    """Another ``climpy run`` holds the project lock."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One output file of a build."""
+
+    param: str
+    name: str
+    sha256: str
+    size: int
+
+
+class StoreLock:
+    """An exclusive ``flock`` on ``.climpy/lock`` (released when the process dies, even on kill -9)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, *, wait: bool | float = False, info: str = "") -> None:
+        """Take the lock; wait forever (``True``), ``wait`` seconds, or fail at once (``False``).
+
+        Raises
+        ------
+        LockedError
+            If another process holds it, naming that process and the fix.
+        """
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = None if wait is True else time.monotonic() + float(wait or 0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+                    os.close(fd)
+                    raise LockedError(
+                        f"{self.path.parent.parent}: another climpy run is using this project ({holder}); "
+                        "wait for it to finish, or pass --wait to queue behind it"
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} {info}".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        """Release the lock (idempotent)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _make_readonly(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _rmtree(path: Path) -> None:
+    def _onerror(func, p, exc_info):  # read-only store files: make writable, retry
+        with contextlib.suppress(OSError):
+            os.chmod(p, 0o755)
+            os.chmod(os.path.dirname(p), 0o755)
+            func(p)
+
+    if path.exists() or path.is_symlink():
+        shutil.rmtree(path, onerror=_onerror)
+
+
+class Store:
+    """The content-addressed output store and SQLite run database of one project folder.
+
+    Parameters
+    ----------
+    project : path
+        The project folder (created if needed); state goes to ``<project>/.climpy``.
+    """
+
+    def __init__(self, project: PathLike) -> None:
+        self.project = Path(project).resolve()
+        self.root = self.project / ".climpy"
+        for sub in ("store", "tmp", "failed", "inputs", "reports"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.db_path = self.root / "runs.sqlite"
+        self.db = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        self.lock = StoreLock(self.root / "lock")
+
+    # ------------------------------------------------------------------ basics
+    def close(self) -> None:
+        """Close the database and release the lock if held."""
+        self.lock.release()
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def build_dir(self, key: str) -> Path:
+        """Folder of the build ``key``."""
+        return self.root / "store" / key
+
+    def new_tmp(self, key: str) -> Path:
+        """Create a fresh private work folder for a step about to run."""
+        p = self.root / "tmp" / f"{key[:16]}-{uuid.uuid4().hex[:8]}"
+        p.mkdir(parents=True)
+        return p
+
+    # ------------------------------------------------------------------ file hashes
+    def file_hash(self, path: PathLike) -> str:
+        """Content hash of a file, cached on (size, mtime, inode) in the database."""
+        from climpy.pipeline.hashing import file_state, sha256_file
+
+        p = str(Path(path).resolve())
+        size, mtime, ino = file_state(p)
+        row = self.db.execute(
+            "SELECT size, mtime_ns, ino, sha256 FROM filehash WHERE path=?", (p,)
+        ).fetchone()
+        if row is not None and (row["size"], row["mtime_ns"], row["ino"]) == (size, mtime, ino):
+            return row["sha256"]
+        digest = sha256_file(p)
+        self.db.execute("INSERT OR REPLACE INTO filehash VALUES (?,?,?,?,?)", (p, size, mtime, ino, digest))
+        return digest
+
+    # ------------------------------------------------------------------ builds
+    def get_build(self, key: str) -> dict[str, Artifact] | None:
+        """Artifacts of build ``key`` (param -> Artifact) if it exists and its folder is intact."""
+        row = self.db.execute("SELECT key FROM builds WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return None
+        arts = {
+            r["param"]: Artifact(r["param"], r["name"], r["sha256"], r["size"])
+            for r in self.db.execute("SELECT * FROM artifacts WHERE key=?", (key,))
+        }
+        d = self.build_dir(key)
+        if not all((d / a.name).is_file() for a in arts.values()):
+            logger.warning("build %s lost files on disk; it will be rebuilt", key[:12])
+            self.drop_build(key)
+            return None
+        return arts
+
+    def last_build_components(self, step: str) -> dict | None:
+        """Components of the most recent build of ``step`` (for 'why is it stale')."""
+        row = self.db.execute(
+            "SELECT components FROM builds WHERE step=? ORDER BY created DESC LIMIT 1", (step,)
+        ).fetchone()
+        return json.loads(row["components"]) if row and row["components"] else None
+
+    def commit_build(
+        self,
+        key: str,
+        step: str,
+        tmp: Path,
+        artifacts: dict[str, Artifact],
+        *,
+        run_id: str,
+        duration: float,
+        components: dict,
+    ) -> Path:
+        """Move a finished work folder into the store and record it (rename, then one transaction).
+
+        Returns
+        -------
+        Path
+            The build folder ``store/<key>``.
+        """
+        final = self.build_dir(key)
+        if final.exists():  # an orphan of a killed run (no row) or a concurrent identical build
+            if self.get_build(key) is not None:
+                _rmtree(tmp)
+                return final
+            _rmtree(final)
+        _make_readonly(tmp)
+        os.rename(tmp, final)
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO builds VALUES (?,?,?,?,?,?)",
+                (key, step, time.time(), run_id, duration, json.dumps(components, sort_keys=True)),
+            )
+            db.execute("DELETE FROM artifacts WHERE key=?", (key,))
+            db.executemany(
+                "INSERT INTO artifacts VALUES (?,?,?,?,?)",
+                [(key, a.param, a.name, a.sha256, a.size) for a in artifacts.values()],
+            )
+        return final
+
+    def drop_build(self, key: str) -> None:
+        """Forget a build: delete its rows first, then its folder (never a row without files)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM artifacts WHERE key=?", (key,))
+            db.execute("DELETE FROM builds WHERE key=?", (key,))
+        _rmtree(self.build_dir(key))
+
+    def invalidate(self, step: str) -> list[str]:
+        """Drop every build of ``step``; return the dropped keys."""
+        keys = [r["key"] for r in self.db.execute("SELECT key FROM builds WHERE step=?", (step,))]
+        for k in keys:
+            self.drop_build(k)
+        return keys
+
+    def repair(self) -> dict[str, int]:
+        """Make the store consistent after a killed run (call with the lock held).
+
+        Removes work folders, store folders without a build row, build rows whose files are gone,
+        and marks runs and steps left ``running`` as ``interrupted``.
+
+        Returns
+        -------
+        dict
+            Counts of what was fixed.
+        """
+        fixed = {"tmp": 0, "orphans": 0, "lost": 0, "interrupted": 0}
+        for p in (self.root / "tmp").iterdir():
+            _rmtree(p)
+            fixed["tmp"] += 1
+        keys = {r["key"] for r in self.db.execute("SELECT key FROM builds")}
+        for p in (self.root / "store").iterdir():
+            if p.name not in keys:
+                _rmtree(p)
+                fixed["orphans"] += 1
+        for k in keys:
+            arts = self.db.execute("SELECT name FROM artifacts WHERE key=?", (k,)).fetchall()
+            d = self.build_dir(k)
+            if not d.is_dir() or not all((d / a["name"]).is_file() for a in arts):
+                self.drop_build(k)
+                fixed["lost"] += 1
+        with self.transaction() as db:
+            n = db.execute("UPDATE runs SET status='interrupted' WHERE status='running'").rowcount
+            db.execute("UPDATE steps SET status='interrupted' WHERE status='running'")
+        fixed["interrupted"] = n
+        if any(fixed.values()):
+            logger.warning("store repaired after an interrupted run: %s", fixed)
+        return fixed
+
+    # ------------------------------------------------------------------ run records
+    def start_run(
+        self, run_id: str, pipeline: str, *, executor: str, jobs: int, argv: list[str], dry_run: bool = False
+    ) -> None:
+        """Insert the run row (status ``running``)."""
+        self.db.execute(
+            "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                run_id,
+                pipeline,
+                time.time(),
+                None,
+                "running",
+                os.getpid(),
+                executor,
+                jobs,
+                json.dumps(argv),
+                int(dry_run),
+            ),
+        )
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        """Close the run row."""
+        self.db.execute("UPDATE runs SET finished=?, status=? WHERE id=?", (time.time(), status, run_id))
+
+    def record_step(self, run_id: str, node: str, **fields: Any) -> None:
+        """Insert or update the row of ``node`` in run ``run_id``."""
+        cols = ["run_id", "node", *fields]
+        vals = [run_id, node, *fields.values()]
+        updates = ", ".join(f"{c}=excluded.{c}" for c in fields)
+        self.db.execute(
+            f"INSERT INTO steps ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT(run_id, node) DO UPDATE SET {updates}",
+            vals,
+        )
+
+    def record_edits(self, run_id: str, node: str, edits: dict[str, tuple[str, str | None]]) -> None:
+        """Record the edit files a step replays (param -> (path, sha256 or None))."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO edits VALUES (?,?,?,?,?)",
+            [(run_id, node, p, path, h) for p, (path, h) in edits.items()],
+        )
+
+    def last_attempt(self, node: str, key: str) -> sqlite3.Row | None:
+        """Latest step row of ``node`` with ``key`` that ran (ok, failed, needs-review)."""
+        return self.db.execute(
+            "SELECT s.* FROM steps s JOIN runs r ON r.id = s.run_id WHERE s.node=? AND s.key=? "
+            "AND s.status IN ('ok','failed','needs-review') ORDER BY s.started DESC LIMIT 1",
+            (node, key),
+        ).fetchone()
+
+    def runs(self) -> list[sqlite3.Row]:
+        """All runs, newest first."""
+        return self.db.execute("SELECT * FROM runs ORDER BY started DESC").fetchall()
+
+    def resolve_run(self, run: str) -> str:
+        """Full run id from an id prefix, ``last`` or ``latest``.
+
+        Raises
+        ------
+        PipelineError
+            If no run (or several) match.
+        """
+        if run in ("last", "latest"):
+            row = self.db.execute(
+                "SELECT id FROM runs WHERE dry_run=0 ORDER BY started DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                raise PipelineError(f"{self.project}: no run recorded yet; start one with `climpy run`")
+            return row["id"]
+        rows = self.db.execute("SELECT id FROM runs WHERE id LIKE ?", (run + "%",)).fetchall()
+        if len(rows) != 1:
+            known = [r["id"] for r in self.runs()[:5]]
+            what = "no run" if not rows else f"{len(rows)} runs"
+            raise PipelineError(
+                f"{self.db_path}: {what} match {run!r}; give a longer run id or 'last' (recent: {known})"
+            )
+        return rows[0]["id"]
+
+    def run_steps(self, run_id: str) -> list[sqlite3.Row]:
+        """Step rows of a run in start order."""
+        return self.db.execute(
+            "SELECT * FROM steps WHERE run_id=? ORDER BY COALESCE(started, 1e300), node", (run_id,)
+        ).fetchall()
+
+    # ------------------------------------------------------------------ outputs view
+    def link_outputs(self, view: Path, key: str, artifacts: dict[str, Artifact]) -> None:
+        """Point ``view`` (``outputs/<step>``) at build ``key`` with relative symlinks, atomically.
+
+        Each link is created under a temporary name and ``os.replace``-d over the old one.
+        """
+        view.mkdir(parents=True, exist_ok=True)
+        build = self.build_dir(key)
+        names = [a.name for a in artifacts.values()] + [EXECUTED_NAME, PROVENANCE_NAME]
+        for name in names:
+            target = build / name
+            if not target.exists():
+                continue
+            link = view / name
+            tmp = view / f".{name}.{uuid.uuid4().hex[:6]}"
+            os.symlink(os.path.relpath(target, view), tmp)
+            os.replace(tmp, link)
