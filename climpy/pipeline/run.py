@@ -416,7 +416,13 @@ def run_pipeline(
         store.lock.acquire(wait=wait_lock, info=f"run {run_id}")
         store.repair()
         store.start_run(
-            run_id, str(pipe.path), executor=executor, jobs=jobs, argv=list(argv), dry_run=dry_run
+            run_id,
+            str(pipe.path),
+            executor=executor,
+            jobs=jobs,
+            argv=list(argv),
+            dry_run=dry_run,
+            dag={n.id: list(n.upstream) for n in nodes},
         )
         runner = _Runner(pipe, store, run_id, dry_run=dry_run, module_root=module_root)
         logger.info(

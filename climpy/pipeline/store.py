@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, pipeline TEXT, started REAL, finished REAL, status TEXT,
-    pid INTEGER, executor TEXT, jobs INTEGER, argv TEXT, dry_run INTEGER DEFAULT 0
+    pid INTEGER, executor TEXT, jobs INTEGER, argv TEXT, dry_run INTEGER DEFAULT 0, dag TEXT
 );
 CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL, node TEXT NOT NULL, step TEXT NOT NULL, member TEXT, key TEXT,
@@ -334,11 +334,19 @@ class Store:
 
     # ------------------------------------------------------------------ run records
     def start_run(
-        self, run_id: str, pipeline: str, *, executor: str, jobs: int, argv: list[str], dry_run: bool = False
+        self,
+        run_id: str,
+        pipeline: str,
+        *,
+        executor: str,
+        jobs: int,
+        argv: list[str],
+        dry_run: bool = False,
+        dag: dict[str, list[str]] | None = None,
     ) -> None:
-        """Insert the run row (status ``running``)."""
+        """Insert the run row (status ``running``); ``dag`` maps node -> upstream nodes."""
         self.db.execute(
-            "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 pipeline,
@@ -350,6 +358,7 @@ class Store:
                 jobs,
                 json.dumps(argv),
                 int(dry_run),
+                json.dumps(dag or {}),
             ),
         )
 

@@ -1,0 +1,181 @@
+"""``climpy run``, ``climpy status``, ``climpy invalidate`` and ``climpy report``: the pipeline CLI.
+
+Thin wrappers over :mod:`climpy.pipeline`; papermill, Dask and nbconvert are imported inside the
+commands only.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["COMMANDS"]
+
+_DEFAULT_PIPELINE = "pipeline.yaml"
+
+
+def _pipeline_path(pipeline: str | None, project: Path) -> Path:
+    if pipeline:
+        p = Path(pipeline)
+        if not p.is_file():
+            raise click.BadParameter(
+                f"{p} does not exist; give the path of a pipeline YAML/TOML file", param_hint="PIPELINE"
+            )
+        return p
+    for name in (_DEFAULT_PIPELINE, "pipeline.yml", "pipeline.toml"):
+        if (project / name).is_file():
+            return project / name
+    raise click.UsageError(
+        f"no PIPELINE given and no {_DEFAULT_PIPELINE} in {project}; pass the pipeline file, "
+        "e.g. `climpy run pipeline.yaml`"
+    )
+
+
+_project_option = click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Project folder: the store goes to DIR/.climpy, the latest outputs to DIR/outputs.",
+)
+
+
+@click.command("run")
+@click.argument("pipeline", required=False)
+@_project_option
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="STEP.PARAM=VALUE",
+    help="Override a step parameter (or inputs.NAME=PATH); repeatable.",
+)
+@click.option(
+    "--over",
+    multiple=True,
+    metavar="[INPUT=]GLOB",
+    help="Fan out: run the whole pipeline once per matching input file, as one batch.",
+)
+@click.option(
+    "--grid",
+    multiple=True,
+    metavar="STEP.PARAM=V1,V2",
+    help="Fan out over parameter values (cartesian product with --over).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Steps (kernels) running at once.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool; dask: a Dask LocalCluster or --scheduler.",
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS", help="Address of an existing Dask scheduler (with --executor dask)."
+)
+@click.option("--dry-run", is_flag=True, help="Say what would run; start no kernel.")
+@click.option("--wait", "wait_lock", is_flag=True, help="If another run holds the project, wait for it.")
+@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
+@click.option("--cell-timeout", type=float, default=None, help="Timeout of each notebook cell, in seconds.")
+def run_cmd(
+    pipeline,
+    project,
+    overrides,
+    over,
+    grid,
+    jobs,
+    executor,
+    scheduler,
+    dry_run,
+    wait_lock,
+    progress,
+    cell_timeout,
+):
+    """Run the pipeline: only steps whose inputs, parameters, edits or code changed re-run.
+
+    Prints a summary table (step, status, time, outputs) and where the outputs and the executed
+    notebooks are. Exits 1 if a step failed, is blocked or needs review.
+    """
+    from climpy.pipeline.run import run_pipeline
+
+    if scheduler and executor != "dask":
+        raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
+    path = _pipeline_path(pipeline, project)
+    result = run_pipeline(
+        path,
+        project=project,
+        overrides=overrides,
+        over=over,
+        grid=grid,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+        dry_run=dry_run,
+        wait_lock=wait_lock,
+        progress=progress,
+        cell_timeout=cell_timeout,
+        argv=sys.argv,
+    )
+    click.echo(result.summary())
+    if result.exit_code:
+        raise click.exceptions.Exit(result.exit_code)
+
+
+@click.command("status")
+@click.argument("pipeline", required=False)
+@_project_option
+@click.option("--set", "overrides", multiple=True, metavar="STEP.PARAM=VALUE", help="As for `climpy run`.")
+def status_cmd(pipeline, project, overrides):
+    """Show every step: up-to-date, stale (and why), failed, blocked or needs-review."""
+    from climpy.pipeline.run import pipeline_status
+
+    rows = pipeline_status(_pipeline_path(pipeline, project), project=project, overrides=overrides)
+    width = max(len(r.node) for r in rows)
+    swidth = max(len(r.status) for r in rows)
+    for r in rows:
+        click.echo(f"{r.node.ljust(width)}  {r.status.ljust(swidth)}  {r.reason}".rstrip())
+    if any(r.status != "up-to-date" for r in rows):
+        raise click.exceptions.Exit(1)
+
+
+@click.command("invalidate")
+@click.argument("step")
+@click.argument("pipeline", required=False)
+@_project_option
+@click.option("--downstream", is_flag=True, help="Also invalidate every step downstream of STEP.")
+def invalidate_cmd(step, pipeline, project, downstream):
+    """Forget the stored outputs of STEP so that the next `climpy run` re-runs it."""
+    from climpy.pipeline.run import invalidate
+
+    dropped = invalidate(_pipeline_path(pipeline, project), step, project=project, downstream=downstream)
+    for name, keys in dropped.items():
+        click.echo(f"{name}: {len(keys)} build(s) dropped")
+
+
+@click.command("report")
+@click.argument("run", default="last")
+@_project_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the HTML page (default: DIR/.climpy/reports/RUN/index.html).",
+)
+def report_cmd(run, project, output):
+    """Write an HTML report of RUN (an id, a unique prefix of one, or 'last')."""
+    from climpy.pipeline.report import write_report
+
+    path = write_report(run, project=project, output=output)
+    click.echo(str(path))
+
+
+COMMANDS = [run_cmd, status_cmd, invalidate_cmd, report_cmd]
