@@ -155,8 +155,9 @@ def grid_topology(ds: xr.Dataset) -> GridTopology:
         lat2 = np.broadcast_to(lat1[:, None], shape)
         lon2 = np.broadcast_to(lon1[None, :], shape)
         area = cell_area_regular(lat1, lon1)
-        return GridTopology((str(lat.dims[0]), str(lon.dims[0])), lat2, lon2, area,
-                            is_periodic_lon(lon1), 0, None)
+        return GridTopology(
+            (str(lat.dims[0]), str(lon.dims[0])), lat2, lon2, area, is_periodic_lon(lon1), 0, None
+        )
     if lat.ndim != 2 or lat.shape != lon.shape:
         raise GridError(f"latitude {lat.dims} and longitude {lon.dims} must both be 1-D or both 2-D (y, x)")
     lat2 = np.asarray(lat.values, dtype=float)
@@ -290,12 +291,17 @@ def internal_oceans(ds: xr.Dataset, *, variable: str | None = None) -> xr.Datase
     prov = provenance("climpy.internal_oceans.internal_oceans", **params)
     out = xr.Dataset(coords=_out_coords(ds, name))
     out["label"] = xr.DataArray(
-        labels, dims=dims,
-        attrs={"units": "1", "long_name": "ocean body label (0 land, 1 world ocean, >1 internal oceans)",
-               **prov},
+        labels,
+        dims=dims,
+        attrs={
+            "units": "1",
+            "long_name": "ocean body label (0 land, 1 world ocean, >1 internal oceans)",
+            **prov,
+        },
     )
     out["internal"] = xr.DataArray(
-        (labels > 1).astype(np.int8), dims=dims,
+        (labels > 1).astype(np.int8),
+        dims=dims,
         attrs={"units": "1", "long_name": "internal ocean cells (not connected to the world ocean)", **prov},
     )
     body = np.arange(1, n + 1, dtype=np.int32)
@@ -496,10 +502,15 @@ def pole_problems(
     prov = provenance("climpy.internal_oceans.pole_problems", variable=name, south=south, north=north)
     out = xr.Dataset(coords=_out_coords(ds, name))
     out["pole_problem"] = xr.DataArray(
-        flag, dims=ds[name].dims,
-        attrs={"units": "1", "long_name": f"pole rule breaks (1 ocean south of {south}, 2 mixed north of "
-               f"{north})", "flag_values": np.array([0, 1, 2], dtype=np.int8),
-               "flag_meanings": "ok ocean_near_south_pole minority_type_near_north_pole", **prov},
+        flag,
+        dims=ds[name].dims,
+        attrs={
+            "units": "1",
+            "long_name": f"pole rule breaks (1 ocean south of {south}, 2 mixed north of {north})",
+            "flag_values": np.array([0, 1, 2], dtype=np.int8),
+            "flag_meanings": "ok ocean_near_south_pole minority_type_near_north_pole",
+            **prov,
+        },
     )
     out["n_pole_problems"] = xr.DataArray(
         np.int64((flag[canon] > 0).sum()),

@@ -38,8 +38,9 @@ MERIDIONAL = 1
 ZONAL = 2
 
 
-def find_passages(ocean: np.ndarray, *, periodic_x: bool = False, overlap: int = 0,
-                  fold: str | None = None) -> np.ndarray:
+def find_passages(
+    ocean: np.ndarray, *, periodic_x: bool = False, overlap: int = 0, fold: str | None = None
+) -> np.ndarray:
     """Passage kind per cell of a boolean ocean mask.
 
     Parameters
@@ -102,18 +103,26 @@ def passages(ds: xr.Dataset, *, variable: str | None = None) -> xr.Dataset:
     prov = provenance("climpy.passages.passages", variable=name, **topo.kw)
     out = xr.Dataset(coords=_out_coords(ds, name))
     out["passage"] = xr.DataArray(
-        kinds, dims=ds[name].dims,
-        attrs={"units": "1", "long_name": "diffusive passage cells (1 meridional, 2 zonal)",
-               "flag_values": np.array([0, 1, 2], dtype=np.int8), "flag_meanings": "none meridional zonal",
-               **prov},
+        kinds,
+        dims=ds[name].dims,
+        attrs={
+            "units": "1",
+            "long_name": "diffusive passage cells (1 meridional, 2 zonal)",
+            "flag_values": np.array([0, 1, 2], dtype=np.int8),
+            "flag_meanings": "none meridional zonal",
+            **prov,
+        },
     )
     cell_attrs = {"units": "1", **prov}
-    out["cell_j"] = xr.DataArray(jj.astype(np.int64), dims="cell",
-                                 attrs={**cell_attrs, "long_name": "row index of passage cell"})
-    out["cell_i"] = xr.DataArray(ii.astype(np.int64), dims="cell",
-                                 attrs={**cell_attrs, "long_name": "column index of passage cell"})
-    out["kind"] = xr.DataArray(kinds[jj, ii], dims="cell",
-                               attrs={**cell_attrs, "long_name": "passage kind (1 meridional, 2 zonal)"})
+    out["cell_j"] = xr.DataArray(
+        jj.astype(np.int64), dims="cell", attrs={**cell_attrs, "long_name": "row index of passage cell"}
+    )
+    out["cell_i"] = xr.DataArray(
+        ii.astype(np.int64), dims="cell", attrs={**cell_attrs, "long_name": "column index of passage cell"}
+    )
+    out["kind"] = xr.DataArray(
+        kinds[jj, ii], dims="cell", attrs={**cell_attrs, "long_name": "passage kind (1 meridional, 2 zonal)"}
+    )
     for var, count, long in (
         ("n_passages", jj.size, "number of passage cells"),
         ("n_meridional", int((kinds[jj, ii] == MERIDIONAL).sum()), "number of meridional passage cells"),

@@ -1,0 +1,469 @@
+"""Consistency checks across the boundary-condition products of one experiment.
+
+The products: the atmosphere topography (regular lat/lon, ``topo`` positive up), the river routing
+file (``trip`` on the same grid, dims ``y, x``, missing on the ocean), and the ocean bathymetry on
+the ORCA grid (``Bathymetry`` positive down, 0 on land). The checks:
+
+* ``masks atmosphere/routing``: same grid, the land-sea masks must agree cell by cell (error).
+* ``masks atmosphere/ocean``: each ocean-grid cell against the atmosphere cell containing its
+  centre. Coastal disagreements are expected between grids of different resolutions (warning);
+  an ocean-grid cell with no cell of its own type in the 3 x 3 atmosphere neighbourhood is an
+  error (e.g. an ocean the atmosphere does not see).
+* ``minimum depth``: no ocean cell shallower than ``min_depth`` (error).
+* ``singular points``: the ORCA north-fold pivots (the grid's poles) must be land (error).
+* ``internal oceans``, ``passages`` (ocean grid) and ``poles`` (atmosphere grid): reported as
+  warnings, fixed with :mod:`climpy.internal_oceans` and :mod:`climpy.passages`.
+
+Each check returns a :class:`CheckResult`; :func:`run_checks` runs those its inputs allow and
+returns a :class:`CheckReport` whose :meth:`CheckReport.format` is what ``climpy check`` prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Literal
+
+import numpy as np
+import xarray as xr
+from scipy import ndimage
+
+from climpy.exceptions import GridError, InputError
+from climpy.internal_oceans import (
+    GridTopology,
+    grid_topology,
+    internal_oceans,
+    ocean_field,
+    ocean_mask,
+    pole_problems,
+)
+from climpy.kernels.labels import canonical_mask
+from climpy.passages import passages
+
+__all__ = [
+    "DEFAULT_MIN_DEPTH",
+    "CheckReport",
+    "CheckResult",
+    "check_masks_atm_ocean",
+    "check_masks_atm_routing",
+    "check_min_depth",
+    "check_singular_points",
+    "run_checks",
+    "singular_points",
+]
+
+logger = logging.getLogger(__name__)
+
+Severity = Literal["ok", "warning", "error"]
+
+#: Default minimum ocean depth (m): about the thickness of the first ORCA2 level.
+DEFAULT_MIN_DEPTH = 10.0
+#: How many offending cells a report line lists.
+MAX_LISTED = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """Outcome of one check.
+
+    Attributes
+    ----------
+    name : str
+    severity : {"ok", "warning", "error"}
+    message : str
+        One readable sentence.
+    cells : ndarray (n, 2) of int
+        0-based (j, i) indices of the offending cells, on the grid named by ``grid``.
+    grid : str
+        Which product's grid ``cells`` index ("atmosphere", "routing", "ocean").
+    """
+
+    name: str
+    severity: Severity
+    message: str
+    cells: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    grid: str = ""
+
+    @property
+    def count(self) -> int:
+        """Number of offending cells."""
+        return int(self.cells.shape[0])
+
+    def format(self) -> str:
+        """One or two lines: severity, name, message and the first offending cells."""
+        line = f"[{self.severity.upper():7s}] {self.name}: {self.message}"
+        if self.count:
+            shown = ", ".join(f"({j}, {i})" for j, i in self.cells[:MAX_LISTED].tolist())
+            more = f" and {self.count - MAX_LISTED} more" if self.count > MAX_LISTED else ""
+            line += f"\n          {self.grid} cells (j, i): {shown}{more}"
+        return line
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckReport:
+    """All check results of a run."""
+
+    results: tuple[CheckResult, ...]
+
+    @property
+    def errors(self) -> list[CheckResult]:
+        """Results with severity ``error``."""
+        return [r for r in self.results if r.severity == "error"]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        """Results with severity ``warning``."""
+        return [r for r in self.results if r.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when no check is an error."""
+        return not self.errors
+
+    def format(self) -> str:
+        """Render the readable report that ``climpy check`` prints."""
+        head = (
+            f"climpy check: {len(self.results)} checks, {len(self.errors)} error(s), "
+            f"{len(self.warnings)} warning(s)"
+        )
+        return "\n".join([head, *(r.format() for r in self.results)])
+
+
+def _cells(mask: np.ndarray) -> np.ndarray:
+    return np.argwhere(mask).astype(np.int64)
+
+
+# --------------------------------------------------------------------------- grid matching
+def _nearest_index(atm: GridTopology, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Find the indices (j, i) of the atmosphere cell nearest to each point (degrees)."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    a_lat = atm.lat[:, 0]
+    a_lon = atm.lon[0, :]
+    regular = np.allclose(atm.lat, a_lat[:, None]) and np.allclose(atm.lon, a_lon[None, :])
+    if regular and a_lat.size > 1 and a_lon.size > 1:
+        jpos = (
+            np.interp(lat, a_lat, np.arange(a_lat.size))
+            if a_lat[1] > a_lat[0]
+            else (a_lat.size - 1 - np.interp(lat, a_lat[::-1], np.arange(a_lat.size)))
+        )
+        j = np.clip(np.rint(jpos).astype(np.int64), 0, a_lat.size - 1)
+        step = a_lon[1] - a_lon[0]
+        ipos = ((lon - a_lon[0] + 180.0) % 360.0 - 180.0) / step
+        ipos = np.where(ipos < -0.5, ipos + 360.0 / abs(step), ipos)
+        i = np.rint(ipos).astype(np.int64)
+        i = i % a_lon.size if atm.periodic_x else np.clip(i, 0, a_lon.size - 1)
+        return j, i
+    from scipy.spatial import cKDTree  # curvilinear atmosphere grid: nearest centre in 3-D
+
+    def xyz(la, lo):
+        p, q = np.deg2rad(la), np.deg2rad(lo)
+        return np.stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)], axis=-1)
+
+    tree = cKDTree(xyz(atm.lat.ravel(), atm.lon.ravel()))
+    _, k = tree.query(xyz(lat.ravel(), lon.ravel()))
+    j, i = np.divmod(k.reshape(lat.shape), atm.shape[1])
+    return j, i
+
+
+def _routing_land(routing: xr.Dataset, variable: str) -> np.ndarray:
+    if variable not in routing.data_vars:
+        raise InputError(
+            f"routing file: variable {variable!r} not found (has {sorted(map(str, routing.data_vars))}); "
+            "pass routing_variable='<name>' (--routing-variable)"
+        )
+    v = np.asarray(routing[variable].values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(v) & (v > 0) & (v < 1e19)
+
+
+# --------------------------------------------------------------------------- checks
+def check_masks_atm_routing(
+    topo: xr.Dataset, routing: xr.Dataset, *, variable: str | None = None, routing_variable: str = "trip"
+) -> CheckResult:
+    """Check that the atmosphere land-sea mask and the routing file's land (``trip``) agree.
+
+    Parameters
+    ----------
+    topo : xarray.Dataset
+        Atmosphere topography (``topo``, m, positive up; dims ``lat, lon``).
+    routing : xarray.Dataset
+        Routing file (``trip`` on dims ``y, x`` with 2-D ``nav_lat``/``nav_lon``; rows may run north
+        to south as in the legacy files).
+    variable, routing_variable : str
+        Topography variable (default detected) and routing variable (``trip``).
+
+    Returns
+    -------
+    CheckResult
+        ``error`` with the differing cells (indices on the routing grid), else ``ok``.
+
+    Raises
+    ------
+    GridError
+        If the routing grid's cell centres are not those of the topography.
+    """
+    atm = grid_topology(topo)
+    rgrid = grid_topology(routing)
+    land_r = _routing_land(routing, routing_variable)
+    j, i = _nearest_index(atm, rgrid.lat, rgrid.lon)
+    dlat = np.abs(atm.lat[j, i] - rgrid.lat)
+    dlon = np.abs((atm.lon[j, i] - rgrid.lon + 180.0) % 360.0 - 180.0)
+    if rgrid.shape != atm.shape or max(float(dlat.max()), float(dlon.max())) > 1e-3:
+        raise GridError(
+            f"routing grid {rgrid.shape} is not the topography grid {atm.shape} (largest centre offset "
+            f"{max(float(dlat.max()), float(dlon.max())):.3g} degrees); route the same topography again"
+        )
+    ocean_a = ocean_mask(topo, variable)[j, i]
+    bad = land_r == ocean_a
+    if bad.any():
+        return CheckResult(
+            "masks atmosphere/routing",
+            "error",
+            f"{int(bad.sum())} cells differ between the topography and {routing_variable!r} land masks; "
+            "re-run routing on this topography",
+            _cells(bad),
+            "routing",
+        )
+    return CheckResult("masks atmosphere/routing", "ok", f"land-sea masks agree on {land_r.size} cells")
+
+
+def check_masks_atm_ocean(topo: xr.Dataset, bathy: xr.Dataset, *, variable: str | None = None) -> CheckResult:
+    """Check that the ocean-grid land-sea mask agrees with the atmosphere's, up to coasts.
+
+    Parameters
+    ----------
+    topo : xarray.Dataset
+        Atmosphere topography (positive up).
+    bathy : xarray.Dataset
+        Ocean bathymetry (``Bathymetry``, m, positive down, dims ``y, x``).
+
+    Returns
+    -------
+    CheckResult
+        ``error`` listing ocean-grid cells (j, i) with no cell of their type in the 3 x 3
+        atmosphere neighbourhood of their centre; else ``warning`` listing coastal disagreements;
+        else ``ok``.
+    """
+    atm = grid_topology(topo)
+    og = grid_topology(bathy)
+    ocean_a = ocean_mask(topo, variable)
+    ocean_o = ocean_mask(bathy)
+    j, i = _nearest_index(atm, og.lat, og.lon)
+    mode = ("nearest", "wrap" if atm.periodic_x else "nearest")
+    any_ocean = ndimage.maximum_filter(ocean_a, size=3, mode=mode)
+    any_land = ndimage.maximum_filter(~ocean_a, size=3, mode=mode)
+    canon = canonical_mask(og.shape, overlap=og.overlap, fold=og.fold)
+    differ = (ocean_o != ocean_a[j, i]) & canon
+    clear = ((ocean_o & ~any_ocean[j, i]) | (~ocean_o & ~any_land[j, i])) & canon
+    if clear.any():
+        return CheckResult(
+            "masks atmosphere/ocean",
+            "error",
+            f"{int(clear.sum())} ocean-grid cells have no cell of their type (land/ocean) within one "
+            f"atmosphere cell ({int(differ.sum())} differ); rebuild the bathymetry from this topography",
+            _cells(clear),
+            "ocean",
+        )
+    if differ.any():
+        return CheckResult(
+            "masks atmosphere/ocean",
+            "warning",
+            f"{int(differ.sum())} coastal ocean-grid cells differ from the atmosphere cell at their centre "
+            "(expected between grids of different resolution)",
+            _cells(differ),
+            "ocean",
+        )
+    return CheckResult(
+        "masks atmosphere/ocean", "ok", f"land-sea masks agree on {int(canon.sum())} ocean-grid cells"
+    )
+
+
+def check_min_depth(
+    bathy: xr.Dataset, *, min_depth: float = DEFAULT_MIN_DEPTH, variable: str | None = None
+) -> CheckResult:
+    """Check that no ocean cell is shallower than ``min_depth``.
+
+    Parameters
+    ----------
+    bathy : xarray.Dataset
+        Bathymetry (positive down) or topography (positive up; depth = -topo).
+    min_depth : float, m, positive down
+
+    Returns
+    -------
+    CheckResult
+        ``error`` listing the shallow ocean cells, else ``ok``.
+    """
+    name, down = ocean_field(bathy, variable)
+    v = np.asarray(bathy[name].values, dtype=float)
+    depth = v if down else -v
+    ocean = ocean_mask(bathy, name)
+    g = grid_topology(bathy)
+    canon = canonical_mask(g.shape, overlap=g.overlap, fold=g.fold)
+    shallow = ocean & (depth < min_depth) & canon
+    if shallow.any():
+        return CheckResult(
+            "minimum depth",
+            "error",
+            f"{int(shallow.sum())} ocean cells of {name!r} are shallower than {min_depth:g} m (shallowest "
+            f"{float(depth[shallow].min()):g} m); deepen them or make them land",
+            _cells(shallow),
+            "ocean",
+        )
+    return CheckResult(
+        "minimum depth", "ok", f"every ocean cell of {name!r} is at least {min_depth:g} m deep"
+    )
+
+
+def singular_points(shape: tuple[int, int], *, overlap: int, fold: str | None) -> np.ndarray:
+    """Physical cells (n, 2) touching the singular points (north-fold pivots) of an ORCA grid.
+
+    F fold: the pivots lie between columns 0|1 and nx/2-1|nx/2 of row ny-2 (the cells on either
+    side). T fold: the pivots are the T points (ny-2, 1) and (ny-2, nx/2). No fold: none.
+    """
+    ny, nx = shape
+    if fold is None:
+        return np.zeros((0, 2), dtype=np.int64)
+    half = (nx - overlap) // 2
+    if fold == "F":
+        cols = (
+            [1, nx - 2, half - 1 + overlap // 2, half + overlap // 2]
+            if overlap
+            else [0, nx - 1, half - 1, half]
+        )
+    else:
+        cols = [1, half + overlap // 2] if overlap else [0, half]
+    return np.array(sorted({(ny - 2, c) for c in cols}), dtype=np.int64)
+
+
+def check_singular_points(bathy: xr.Dataset, *, variable: str | None = None) -> CheckResult:
+    """Check that the singular points of an ORCA grid (its north-fold pivots) are land.
+
+    Returns
+    -------
+    CheckResult
+        ``error`` listing the pivot cells that are ocean, ``ok`` otherwise or on grids without a fold.
+    """
+    g = grid_topology(bathy)
+    pts = singular_points(g.shape, overlap=g.overlap, fold=g.fold)
+    if pts.size == 0:
+        return CheckResult("singular points", "ok", "grid has no north fold (not ORCA); nothing to check")
+    ocean = ocean_mask(bathy, variable)
+    wet = pts[ocean[pts[:, 0], pts[:, 1]]]
+    if wet.size:
+        return CheckResult(
+            "singular points",
+            "error",
+            f"{wet.shape[0]} of the {pts.shape[0]} cells at the ORCA grid's singular points are ocean; make "
+            "them land (fill_internal_oceans / close_passages or edit the bathymetry)",
+            wet,
+            "ocean",
+        )
+    return CheckResult(
+        "singular points", "ok", f"the {pts.shape[0]} cells at the ORCA singular points are land"
+    )
+
+
+def _internal(ds: xr.Dataset, grid: str) -> CheckResult:
+    r = internal_oceans(ds)
+    n = int(r["n_internal"])
+    if n:
+        cells = _cells((r["internal"].values > 0) & _canon(ds))
+        return CheckResult(
+            f"internal oceans ({grid})",
+            "warning",
+            f"{n} internal ocean(s) not connected to the world ocean; fill or open them "
+            "(climpy internal-oceans --fill)",
+            cells,
+            grid,
+        )
+    return CheckResult(f"internal oceans ({grid})", "ok", "every ocean cell is connected to the world ocean")
+
+
+def _canon(ds: xr.Dataset) -> np.ndarray:
+    g = grid_topology(ds)
+    return canonical_mask(g.shape, overlap=g.overlap, fold=g.fold)
+
+
+def _passages(ds: xr.Dataset, grid: str) -> CheckResult:
+    r = passages(ds)
+    n = int(r["n_passages"])
+    if n:
+        cells = np.stack([r["cell_j"].values, r["cell_i"].values], axis=1)
+        return CheckResult(
+            f"diffusive passages ({grid})",
+            "warning",
+            f"{n} one-cell-wide passage cells ({int(r['n_meridional'])} meridional, "
+            f"{int(r['n_zonal'])} zonal); widen or close them (climpy passages --fix)",
+            cells,
+            grid,
+        )
+    return CheckResult(f"diffusive passages ({grid})", "ok", "no one-cell-wide passage")
+
+
+def _poles(ds: xr.Dataset, grid: str) -> CheckResult:
+    r = pole_problems(ds)
+    n = int(r["n_pole_problems"])
+    if n:
+        return CheckResult(
+            f"poles ({grid})",
+            "warning",
+            f"{n} cells break the pole rules (ocean south of 78S, mixed land/ocean north of 86N)",
+            _cells((r["pole_problem"].values > 0) & _canon(ds)),
+            grid,
+        )
+    return CheckResult(f"poles ({grid})", "ok", "pole rules hold")
+
+
+def run_checks(
+    *,
+    topo: xr.Dataset | None = None,
+    routing: xr.Dataset | None = None,
+    bathy: xr.Dataset | None = None,
+    min_depth: float = DEFAULT_MIN_DEPTH,
+    routing_variable: str = "trip",
+) -> CheckReport:
+    """Run every check the given products allow.
+
+    Parameters
+    ----------
+    topo : xarray.Dataset, optional
+        Atmosphere topography (positive up, dims ``lat, lon``).
+    routing : xarray.Dataset, optional
+        Routing file (needs ``topo``).
+    bathy : xarray.Dataset, optional
+        Ocean bathymetry (positive down, dims ``y, x``).
+    min_depth : float, m
+    routing_variable : str
+
+    Returns
+    -------
+    CheckReport
+
+    Raises
+    ------
+    InputError
+        If no product is given, or routing without topography.
+    """
+    if topo is None and routing is None and bathy is None:
+        raise InputError(
+            "nothing to check: give at least one of topo, routing, bathy (--topo/--routing/--bathy)"
+        )
+    if routing is not None and topo is None:
+        raise InputError("the routing file is checked against the topography: give topo too (--topo)")
+    results: list[CheckResult] = []
+    if topo is not None:
+        results.append(_poles(topo, "atmosphere"))
+        if routing is not None:
+            results.append(check_masks_atm_routing(topo, routing, routing_variable=routing_variable))
+    if bathy is not None:
+        if topo is not None:
+            results.append(check_masks_atm_ocean(topo, bathy))
+        results.append(check_min_depth(bathy, min_depth=min_depth))
+        results.append(check_singular_points(bathy))
+        results.append(_internal(bathy, "ocean"))
+        results.append(_passages(bathy, "ocean"))
+    report = CheckReport(tuple(results))
+    logger.info("checks: %d errors, %d warnings", len(report.errors), len(report.warnings))
+    return report
