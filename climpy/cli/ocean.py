@@ -23,8 +23,9 @@ def _open(path: str, variable: str | None = None):
     try:
         raw = xr.open_dataset(path)
     except (OSError, ValueError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InputError(
-            f"{path}: cannot be read as NetCDF ({err}); give a NetCDF topography or bathymetry"
+            f"{path}: cannot be read as NetCDF ({first}); give a NetCDF topography or bathymetry"
         ) from err
     is_bathy = "Bathymetry" in raw.data_vars or (
         variable is not None and variable in raw and raw[variable].dims == ("y", "x")
