@@ -90,6 +90,26 @@ def _coord_arrays(ds: xr.Dataset, variable: str) -> list[tuple[str, np.ndarray]]
     return out
 
 
+def _io_grid_fingerprint(ds: xr.Dataset, variable: str) -> str | None:
+    """Return :meth:`climpy.io.grid.Grid.fingerprint` when it describes ``variable``'s grid, else None."""
+    try:
+        from climpy.io.grid import Grid
+    except ImportError:  # climpy.io not available: fall back to our own hash
+        return None
+    da = ds[variable]
+    try:
+        grid = Grid.from_dataset(ds)
+    except Exception:  # no lat/lon (a table), or coordinates Grid cannot describe
+        return None
+    coords = cell_coordinates(ds, variable)
+    if grid.shape != tuple(da.shape) or coords is None:
+        return None
+    # Grid is (lat, lon)/(y, x) ordered: use it only when the variable's cells line up with it
+    if not (np.array_equal(coords[0], grid.lat) and np.array_equal(coords[1], grid.lon)):
+        return None
+    return "grid:" + grid.fingerprint()
+
+
 def grid_fingerprint(ds: xr.Dataset, variable: str) -> str:
     """Content hash of the grid of ``ds[variable]``: dims, shape and coordinate values.
 
@@ -104,14 +124,20 @@ def grid_fingerprint(ds: xr.Dataset, variable: str) -> str:
     Returns
     -------
     str
-        ``"sha256:<hex>"``. Coordinates are compared as float64 rounded to 1e-6 degree, so a
-        float32 copy of the same grid has the same fingerprint; the data values never enter it.
+        ``"grid:<hex>"``, the :class:`climpy.io.grid.Grid` fingerprint, when the variable lies on a
+        lat/lon or curvilinear grid in (lat, lon)/(y, x) order; otherwise (tables, other dims orders)
+        ``"sha256:<hex>"`` of the dims, shape and coordinate values. Coordinates are compared as
+        float64 rounded to 1e-6, so a float32 copy of the same grid has the same fingerprint; the
+        data values never enter it.
 
     Notes
     -----
     Only the grid enters the hash, so edits made before an upstream change of the *values*
     (new topography on the same grid) replay unchanged, which is what the pipeline needs.
     """
+    fp = _io_grid_fingerprint(ds, variable)
+    if fp is not None:
+        return fp
     da = ds[variable]
     h = hashlib.sha256()
     h.update(json.dumps({"dims": list(map(str, da.dims)), "shape": list(da.shape)}).encode())
@@ -522,7 +548,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def _atomic_netcdf(ds: xr.Dataset, path: Path) -> None:
     try:  # the io helper's writer (fixed encoding, provenance) when it exists
-        from climpy.io import write_netcdf  # type: ignore[attr-defined]
+        from climpy.io.write import write_netcdf
     except ImportError:
         write_netcdf = None
     if write_netcdf is not None:
