@@ -60,12 +60,28 @@ pn.extension()
 """
 
 BATCH_NOTE = """\
-**Interactive and batch give the same result.** The editor above never writes NetCDF: it saves an *edit
-file* (the grid's fingerprint and the list of operations on cell indices). When this notebook runs headless
-(`climpy run`, papermill, nbval), the cell below replays the edit file named by `edits_path` with
-`climpy.edits.apply_edits`, so the pipeline produces exactly what you produced by hand. To make your edits part
-of the pipeline: save them from the editor to the file named in `pipeline.yaml` for this step (or pass
-`--set STEP.edits_path=...`)."""
+**Interactive and batch give the same result.** The editor never writes NetCDF: it records an *edit file* (the
+grid's fingerprint and the ordered operations on cell indices). When this notebook runs headless (`climpy run`,
+papermill, nbval), the edit file named by `edits_path` is loaded into the editor, and the next cell replays the
+editor's edits on the input with `climpy.edits.apply_edits`: the pipeline produces exactly what you produced by
+hand. To make your edits part of the pipeline, save them to the file named under `edits:` for this step in
+`pipeline.yaml` (relative to the project folder), e.g. `editor.state.save_edits("../edits/internal_oceans.json")`."""
+
+
+def editor_cell(cls: str, data: str, **kwargs: str) -> Cell:
+    """Show a Panel editor on ``data``, with the step's edit file (if any) loaded into it."""
+    args = "".join(f", {k}={v}" for k, v in kwargs.items())
+    return code(
+        f"""\
+from climpy.editors import {cls}
+
+editor = {cls}({data}{args})
+if edits_path:
+    editor.state.load_edits(edits_path)  # the hand edits of the pipeline, undoable here
+editor
+"""
+    )
+
 
 GIT_HOWTO = """\
 ## Keep your work: fork, commit, push
@@ -331,11 +347,19 @@ REGRID = Notebook(
 changes what the model sees. Averaging heights over the area of each target cell (first-order conservative
 remapping) keeps the mean elevation and the ocean volume; picking the nearest point or interpolating does not.
 
-Input: your topography (any regular lat/lon grid). Output: the topography on the target grid (`topo.nc`, the
-same `topo` variable, metres, positive up)."""
+Input: your topography (any regular lat/lon grid; standalone, the half-degree sample map). Output: the
+topography on the target grid (`topo.nc`, variable `topo`, metres, positive up), with your hand edits."""
         ),
-        code(IMPORTS_VIEWS + "\nfrom climpy.io import open_topography, write_netcdf\nfrom climpy.regrid import regrid\n"
-             "from climpy.sample import paleogeography\n"),
+        code(
+            IMPORTS_VIEWS
+            + """
+from climpy.edits import apply_edits
+from climpy.geo import cell_area_regular
+from climpy.io import open_topography, write_netcdf
+from climpy.regrid import regrid, target_grid
+from climpy.sample import paleogeography
+"""
+        ),
         params(
             """\
 topo_path = "sample:0.5"
@@ -352,28 +376,25 @@ method = "conservative"
 
 - **nearest**: each target cell takes the value of the closest source point. Fast, keeps the original values,
   but a peak or a strait survives or vanishes depending on where the grid points fall.
-- **bilinear**: interpolates between the four surrounding points. Smooth, but it neither conserves the mean
-  nor the area of land.
+- **bilinear**: interpolates between the surrounding points. Smooth, but it conserves neither the mean nor the
+  area of land.
 - **conservative** (first order, Jones, 1999): the target value is the area-weighted mean of every source cell
-  it overlaps, with true spherical cell areas. The area integral of the field (here: the volume of rock above
-  and of water below sea level) is the same before and after, to rounding."""
+  it overlaps, with true spherical cell areas. The area integral of the field (the volume of rock above and of
+  water below sea level) is the same before and after, to rounding."""
         ),
         code(
             """\
-out = regrid(topo, resolution=resolution, method=method)
-if edits_path:
-    out = apply_edits(out, edits_path)
+out = regrid(topo, target_grid(lon_step=resolution), method=method)
 out
 """
-        ),
-        md(
-            """\
-The two maps side by side (use the toolbar to zoom one: the other follows)."""
         ),
         code(
             """\
 opts = dict(x="lon", y="lat", cmap="gist_earth", clim=(-6000, 6000), frame_width=420, aspect=2)
-(topo.topo.hvplot.image(title=f"input {topo_path}", **opts) + out.topo.hvplot.image(title=f"{method}, {resolution} deg", **opts)).cols(2)
+(
+    topo.topo.hvplot.image(title=f"input {topo_path}", **opts)
+    + out.topo.hvplot.image(title=f"{method}, {resolution} deg", **opts)
+).cols(2)
 """
         ),
         md(
@@ -381,13 +402,11 @@ opts = dict(x="lon", y="lat", cmap="gist_earth", clim=(-6000, 6000), frame_width
 ## Does the remapping conserve?
 
 The mean elevation weighted by cell area, before and after, and the fraction of the planet covered by land.
-With `method = "conservative"` the means agree to about 1e-9 relative; land fraction changes a little because a
-coastal cell becomes land or ocean as a whole."""
+With `method = "conservative"` the means agree to about 1e-9 relative; the land fraction changes a little,
+because a coastal cell becomes land or ocean as a whole."""
         ),
         check(
             """\
-from climpy.geo import cell_area_regular
-
 for label, ds in (("input", topo), ("output", out)):
     area = cell_area_regular(ds.lat.values, ds.lon.values)
     mean = float((ds.topo.values * area).sum() / area.sum())
@@ -399,22 +418,16 @@ for label, ds in (("input", topo), ("output", out)):
             """\
 ## Hand edits of the topography
 
-Reconstructions are uncertain; you may want to open a seaway or raise a plateau. The `MapEditor` below edits the
-regridded map; its edit file, saved to `edits_path`, is replayed by the cell that computed `out` when the
-notebook runs in batch (re-run the cells below the parameters after saving to see it applied here)."""
+Reconstructions are uncertain: you may want to open a seaway or raise a plateau. The `MapEditor` edits the
+regridded map: select cells (box, lasso, or a range on the histogram), choose *set*, *add* or *scale*, *Apply*;
+*Undo* and *Redo* restore exactly the cells you changed."""
         ),
-        code(
-            """\
-from climpy.edits import apply_edits  # noqa: E402  (used above when edits_path is set)
-from climpy.editors import MapEditor
-
-MapEditor(out, variable="topo")
-"""
-        ),
+        editor_cell("MapEditor", "out", variable='"topo"'),
         md(BATCH_NOTE),
         code(
             """\
-write_netcdf(out, topo_out_path)
+edited = apply_edits(out, editor.state.edit_file())
+write_netcdf(edited, topo_out_path)
 """
         ),
         md(
@@ -429,7 +442,6 @@ write_netcdf(out, topo_out_path)
         md(_ref_list(REF_JONES, REF_IPSL)),
     ],
 )
-
 
 # ---------------------------------------------------------------------------------------------------------
 # 02 internal oceans
@@ -446,8 +458,8 @@ that touches the world ocean only by a corner, or not at all, is an **internal o
 cannot exchange water, heat or salt with it, and its level drifts. Each one must be a deliberate choice:
 fill it (it becomes land, or a lake for the land model) or open it (carve a channel to the world ocean).
 
-Input: the topography on the model grid. Output: the same topography with the internal oceans you chose to
-fill set to land (`topo.nc`)."""
+Input: the topography on the model grid. Output: the same topography with the internal oceans filled or
+opened (`topo.nc`)."""
         ),
         code(
             IMPORTS_VIEWS
@@ -467,7 +479,7 @@ fill_remaining = True
 fill_height = 1.0
 """
         ),
-        code(LOAD_TOPO + "if edits_path:\n    topo = apply_edits(topo, edits_path)\n"),
+        code(LOAD_TOPO),
         md(
             """\
 ## Finding them: connected components on a sphere
@@ -491,6 +503,15 @@ found
         check(
             """\
 print(f"{int(found.n_internal)} internal oceans found")
+for body, area, n in zip(found.body.values[1:], found.area.values[1:], found.n_cells.values[1:]):
+    print(f"  body {body}: {n:4d} cells, {area / 1e9:8.1f} thousand km2")
+"""
+        ),
+        code(
+            """\
+found.label.where(found.label > 1).hvplot.image(
+    x="lon", y="lat", cmap="Reds", title="internal oceans (by body)", frame_width=560, aspect=2, colorbar=False
+) * (topo.topo > 0).hvplot.contour(x="lon", y="lat", levels=[0.5], cmap=["black"], line_width=0.5)
 """
         ),
         md(
@@ -499,34 +520,26 @@ print(f"{int(found.n_internal)} internal oceans found")
 
 The editor shows the internal oceans in red, with their count, recomputed after every edit. Select a sea
 and *set* it to a positive height to fill it, or select cells of the land barrier and *set* them to a negative
-depth to open a channel. Save the edit file to keep your decision."""
+depth to open a channel."""
         ),
-        code(
-            """\
-from climpy.editors import InternalOceansEditor
-
-editor = InternalOceansEditor(topo)
-editor
-"""
-        ),
+        editor_cell("InternalOceansEditor", "topo"),
         md(BATCH_NOTE),
         md(
             """\
 ## Apply the decision
 
-After your edits, every internal ocean that remains is filled to `fill_height` metres when
-`fill_remaining = True` (the default of the original tool), so the ocean model gets one connected ocean."""
+Your edits are replayed first. Then every internal ocean that is left is filled to `fill_height` metres when
+`fill_remaining = True` (what the original tool did), so the ocean model gets one connected ocean."""
         ),
         code(
             """\
-edited = editor.dataset
+edited = apply_edits(topo, editor.state.edit_file())
 out = fill_internal_oceans(edited, height=fill_height) if fill_remaining else edited
 """
         ),
         check(
             """\
-after = internal_oceans(out)
-print(f"{int(after.n_internal)} internal oceans left")
+print(f"{int(internal_oceans(out).n_internal)} internal oceans left")
 """
         ),
         code("write_netcdf(out, topo_out_path)"),
@@ -535,14 +548,13 @@ print(f"{int(after.n_internal)} internal oceans left")
 ## Exercises
 
 1. Set `fill_remaining = False` and open the largest internal sea with a one-cell channel in the editor. Does
-   the count go down by one? Run notebook 05: what does it say about your channel?
+   the count go down by one? Run notebook 05 on the result: what does it say about your channel?
 2. A sea connected to the ocean only through a corner (diagonal) is internal here. Why would an 8-connected
    labelling be wrong for an ocean model on a C-grid?"""
         ),
         md(_ref_list(REF_ROSENFELD, REF_NEMO)),
     ],
 )
-
 
 # ---------------------------------------------------------------------------------------------------------
 # 03 routing
@@ -555,10 +567,10 @@ ROUTING = Notebook(
 # 03 · River routing: where the rain goes
 
 **One idea:** every drop of rain that falls on land must find a way downhill to the sea, or the model's
-ocean slowly loses water. The land model ORCHIDEE moves runoff from cell to cell along a fixed **flow direction**
-(`trip`) until it reaches a river mouth. On a reconstructed map nobody has surveyed the rivers: we derive them
-from the topography in three steps: **fill** the depressions, choose the **direction** of steepest descent,
-and label the **basins** by their outlet.
+ocean slowly loses water. The land model ORCHIDEE moves runoff from cell to cell along a fixed **flow
+direction** (`trip`) until it reaches a river mouth. On a reconstructed map nobody has surveyed the rivers: we
+derive them from the topography in three steps: **fill** the depressions, choose the **direction** of steepest
+descent, and label the **basins** by their outlet.
 
 Input: the topography without internal oceans. Output: `routing.nc`, in the layout ORCHIDEE reads
 (`trip`, `basins`, `topoind`, `hdiff`, `riverl`, `orog`, north-up rows, `nav_lon`/`nav_lat`)."""
@@ -577,7 +589,7 @@ from climpy.sample import paleogeography
             """\
 topo_path = "sample:1.0"
 routing_path = "routing.nc"
-river_fraction = 0.5
+n_rivers = 199
 """
         ),
         code(LOAD_TOPO),
@@ -590,68 +602,66 @@ Some are real (a lake, an endorheic basin like the Caspian's); most are artefact
 **Priority-Flood** algorithm (Barnes et al., 2014) floods the map from the ocean inward: it keeps a priority
 queue of the cells on the shore, always takes the lowest, and raises each unvisited neighbour to at least that
 height. Every land cell ends up with a non-ascending path to the ocean, and nothing is raised more than
-needed. Flat areas created by the filling get a tiny drainage gradient (Barnes et al., 2014b) so that water
-crosses them towards the outlet. The queue starts **from the ocean**, not from the edge of the array, and wraps
-around in longitude: low coastal land is never over-filled.
+needed. Flats created by the filling drain towards their lower edge (Barnes et al., 2014b). The queue starts
+**from the ocean**, not from the edge of the array, and wraps around in longitude: low coastal land is never
+over-filled (the original tool filled from the array border).
 
 ## 2 · Directions: steepest descent, on a sphere
 
 Each land cell drains to the one of its 8 neighbours with the steepest downhill **slope** (D8, O'Callaghan &
 Mark, 1984), where slope = drop / great-circle distance: near the poles an east-west neighbour is much closer
-than a north-south one. ORCHIDEE codes the result as `trip` = 1..8 (N, NE, E, SE, S, SW, W, NW), 97 for an inland
-sink, 98 for a coastal outflow and 99 for a river mouth.
+than a north-south one. ORCHIDEE codes the result as `trip` = 1..8 (N, NE, E, SE, S, SW, W, NW), 97 for an
+inland sink, 98 for a coastal outflow and 99 for a river mouth.
 
 ## 3 · Basins and river mouths
 
 Following `trip` downstream from every cell ends at exactly one outlet; the cells sharing an outlet form a
-**basin**. Large basins end in a **river mouth** (99); the many small coastal basins just spill along the coast
-(98). `river_fraction` sets the split: the largest basins that together drain this fraction of the land become
-rivers."""
+**basin**. The `n_rivers` largest basins end in a **river mouth** (99), where ORCHIDEE delivers the river's
+discharge to one ocean point; the many small coastal basins just spill along the coast (98)."""
         ),
         code(
             """\
-routing = route(topo, river_fraction=river_fraction)
+routing = route(topo, n_rivers=n_rivers)
 routing
 """
         ),
         check(
             """\
 trip = routing.trip.values
-land = np.isfinite(trip)
-print(f"land cells           {int(land.sum())}")
-print(f"basins               {int(routing.basins.max())}")
-print(f"river mouths (99)    {int((trip == 99).sum())}")
+print(f"land cells            {int(np.isfinite(trip).sum())}")
+print(f"basins                {int(np.nanmax(routing.basins.values))}")
+print(f"river mouths (99)     {int((trip == 99).sum())}")
 print(f"coastal outflows (98) {int((trip == 98).sum())}")
-print(f"inland sinks (97)    {int((trip == 97).sum())}")
+print(f"inland sinks (97)     {int((trip == 97).sum())}")
 """
         ),
         md(
             """\
 ## Pictures: rivers and basins
 
-Left, the **rivers**: the area drained by each cell (upstream area, logarithmic), so the big rivers stand out as
-bright lines. Right, the **basins**, each in its own colour."""
+Left, the **rivers**: the area drained through each cell (upstream area, logarithmic), so the big rivers stand
+out as bright lines. Right, the **basins**, each in its own colour."""
         ),
         code(
             """\
-rivers = np.log10(routing.upstream_area.where(routing.upstream_area > 0))
-basins = routing.basins.where(routing.basins > 0)
+opts = dict(x="lon", y="lat", frame_width=420, aspect=2)
+rivers = np.log10(routing.upstream_area).rename("log10 upstream area (m2)")
 (
-    rivers.hvplot.image(x="lon", y="lat", cmap="Blues", title="log10 upstream area (m2)", frame_width=420, aspect=2)
-    + basins.hvplot.image(x="lon", y="lat", cmap="glasbey", title="basins", frame_width=420, aspect=2, colorbar=False)
+    rivers.hvplot.image(cmap="Blues", title="rivers: log10 upstream area", **opts)
+    + routing.basins.hvplot.image(cmap="glasbey", title="basins", colorbar=False, **opts)
 ).cols(2)
 """
         ),
         md(
             """\
-How big are the basins? A handful of continental rivers drain most of the land; thousands of tiny coastal
-basins drain the rest."""
+How big are the basins? The area of a basin is the upstream area of its outlet. A handful of continental
+rivers drain most of the land; hundreds of tiny coastal basins drain the rest."""
         ),
         code(
             """\
-area = routing.basin_area.to_series().sort_values(ascending=False) / 1e12
-area.reset_index(drop=True).hvplot.bar(logy=True, xlabel="basin rank", ylabel="area (10^6 km2)",
-                                       title="basin areas", frame_width=600, xticks=[])
+outlets = routing.upstream_area.where(routing.trip >= 97)
+basin_km2 = np.log10(outlets / 1e6).rename("log10 basin area (km2)")
+basin_km2.hvplot.hist(bins=40, title="basin areas", ylabel="basins", frame_width=500)
 """
         ),
         code("write_netcdf(to_routing_file(routing), routing_path)"),
@@ -659,10 +669,10 @@ area.reset_index(drop=True).hvplot.bar(logy=True, xlabel="basin rank", ylabel="a
             """\
 ## Exercises
 
-1. Set `river_fraction = 0.9` and re-run. How many river mouths now? Why does ORCHIDEE care whether a basin
-   ends in a river mouth (99) or a coastal outflow (98)?
-2. Find the endorheic basin of the sample map (a `97` cell well above sea level). What would happen to its water
-   in the model, and what would you change in the topography to let it drain?"""
+1. Set `n_rivers = 20` and re-run. What happens to the discharge of the other basins in the model? Why does
+   ORCHIDEE care whether a basin ends in a river mouth (99) or a coastal outflow (98)?
+2. Find an inland sink (`trip == 97`) well above sea level on the sample map. What happens to its water in the
+   model, and what would you change in the topography (notebook 01) to let it drain?"""
         ),
         md(_ref_list(REF_BARNES, REF_BARNES_FLATS, REF_OCALLAGHAN, REF_GUIMBERTEAU, REF_ORCHIDEE)),
     ],
@@ -800,15 +810,22 @@ PASSAGES = Notebook(
             """\
 # 05 · Diffusive passages: straits one cell wide
 
-**One idea:** NEMO computes velocities on the *faces* between tracer cells (an Arakawa C-grid). A strait one
-cell wide has land on both sides of its only row of velocity points; with the lateral boundary condition, the
-flow through it is choked and tracers only leak through by diffusion. Such a **diffusive passage** is almost
-never what the paleogeographer meant: either the seaway was open (widen it to two cells) or it was closed
-(fill it). This notebook finds them and makes the choice explicit.
+**One idea:** NEMO computes velocities on the *faces* between tracer cells (an Arakawa C-grid). In a strait one
+cell wide, every velocity point across the strait touches land on both sides; with the lateral boundary
+condition the flow through it is choked, and tracers mostly leak through by diffusion. Such a **diffusive
+passage** is rarely what the paleogeographer meant: either the seaway was open (widen it to two cells) or it
+was closed (fill it). This notebook finds them and makes the choice explicit.
 
 Input: the bathymetry on ORCA. Output: the corrected bathymetry (`bathy.nc`)."""
         ),
-        code(IMPORTS_VIEWS + "\nfrom climpy.edits import apply_edits\nfrom climpy.passages import find_passages, fix_passages\n" + IMPORT_BATHY),
+        code(
+            IMPORTS_VIEWS
+            + """
+from climpy.edits import apply_edits
+from climpy.passages import close_passages, passages, widen_passages
+"""
+            + IMPORT_BATHY
+        ),
         params(
             """\
 bathy_path = "sample:1.0"
@@ -817,50 +834,51 @@ edits_path = ""
 fix = "widen"
 """
         ),
-        code(LOAD_BATHY + "if edits_path:\n    bathy = apply_edits(bathy, edits_path)\n"),
+        code(LOAD_BATHY),
         md(
             """\
 ## Templates on a wrapping grid
 
-A cell is a **zonal** passage when it is ocean with land to its north and south and ocean to its east and west
-(a channel running east-west), and a **meridional** passage in the transposed case; the 3x3 templates of the
+A cell is a **meridional** passage when it is ocean, with ocean to its north and south and land to its east and
+west (a channel running north-south), and a **zonal** passage in the transposed case: the 3x3 templates of the
 original tool. On ORCA the search must wrap: the two overlap columns repeat columns 180 and 1, so a passage
-there would be counted twice if you forgot them, and the north fold joins the top row with itself."""
+there would be counted twice if you forgot them (the original tool reported twice the real number), and the
+north fold joins the top row with itself."""
         ),
         code(
             """\
-found = find_passages(bathy)
+found = passages(bathy)
 found
 """
         ),
         check(
             """\
-print(f"{int(found.n_passages)} diffusive passages found")
+print(f"{int(found.n_passages)} diffusive passages found: "
+      f"{int(found.n_meridional)} meridional, {int(found.n_zonal)} zonal")
 """
         ),
         md(
             """\
-The editor marks each passage; select cells and *set* a depth to widen, or 0 to close. Whatever is left when
-you are done is handled by `fix` (`"widen"`, `"close"`, or `"none"` to leave them)."""
+The editor marks each passage; select cells and *set* a depth to widen a strait, or 0 to close it. Whatever is
+left when you are done is handled by `fix`: `"widen"` (turn a land neighbour into ocean), `"close"` (turn the
+passage into land), or `"none"` to keep them on purpose."""
         ),
-        code(
-            """\
-from climpy.editors import PassagesEditor
-
-editor = PassagesEditor(bathy)
-editor
-"""
-        ),
+        editor_cell("PassagesEditor", "bathy"),
         md(BATCH_NOTE),
         code(
             """\
-edited = editor.dataset
-out = fix_passages(edited, method=fix) if fix != "none" else edited
+edited = apply_edits(bathy, editor.state.edit_file())
+if fix == "widen":
+    out = widen_passages(edited)
+elif fix == "close":
+    out = close_passages(edited)
+else:
+    out = edited
 """
         ),
         check(
             """\
-print(f"{int(find_passages(out).n_passages)} diffusive passages left")
+print(f"{int(passages(out).n_passages)} diffusive passages left after fix={fix!r}")
 """
         ),
         code("write_netcdf(out, bathy_out_path)"),
@@ -869,14 +887,13 @@ print(f"{int(find_passages(out).n_passages)} diffusive passages left")
 ## Exercises
 
 1. Compare `fix = "widen"` and `fix = "close"`: which ocean basins become disconnected when the passages are
-   closed (run notebook 02's `internal_oceans` on the result)?
+   closed (run `climpy.internal_oceans.internal_oceans` on the result)?
 2. The Drake Passage and the Panama seaway are often one or two ORCA2 cells wide in Eocene maps. Why does
    their width matter so much for the climate the model produces?"""
         ),
         md(_ref_list(REF_NEMO, REF_MADEC_IMBARD)),
     ],
 )
-
 
 # ---------------------------------------------------------------------------------------------------------
 # 06 sub-basins
@@ -896,7 +913,14 @@ and longitude, then you correct the boundaries where your continents disagree.
 Input: the bathymetry on ORCA (after passages). Output: `subbasins.nc` (`atlmsk`, `pacmsk`, `indmsk`,
 `navlat`, `navlon`), the layout of the original tool."""
         ),
-        code(IMPORTS_VIEWS + "\nfrom climpy.edits import apply_edits\nfrom climpy.subbasins import subbasins\n" + IMPORT_BATHY),
+        code(
+            IMPORTS_VIEWS
+            + """
+from climpy.edits import apply_edits
+from climpy.subbasins import subbasins
+"""
+            + IMPORT_BATHY
+        ),
         params(
             """\
 bathy_path = "sample:1.0"
@@ -909,27 +933,20 @@ edits_path = ""
             """\
 ## A first guess
 
-Each ocean cell is given to the basin whose seed longitude band it can reach through the ocean without crossing
-land (connectivity first, then longitude to split the Southern Ocean). Closing the basin boundaries across open
-water (for instance south of Africa) is a convention, not physics: that is what the editor is for."""
+Seed points (one or more per basin, in latitude and longitude) are snapped to the world ocean; every ocean cell
+joins the basin of the seed it reaches first through the ocean, without crossing land. Where basins meet in open
+water (south of Africa, in the Southern Ocean) the boundary is a convention, not physics: that is what the
+editor is for. Every world-ocean cell ends up in exactly one basin; land and internal oceans in none."""
         ),
         code(
             """\
 basins = subbasins(bathy)
-if edits_path:
-    basins = apply_edits(basins, edits_path)
+basins
 """
         ),
-        code(
-            """\
-from climpy.editors import SubBasinsEditor
-
-editor = SubBasinsEditor(basins)
-editor
-"""
-        ),
+        editor_cell("SubBasinsEditor", "basins"),
         md(BATCH_NOTE),
-        code("out = editor.dataset"),
+        code("out = apply_edits(basins, editor.state.edit_file())"),
         check(
             """\
 for name in ("atlmsk", "pacmsk", "indmsk"):
@@ -938,8 +955,9 @@ for name in ("atlmsk", "pacmsk", "indmsk"):
         ),
         code(
             """\
-(out.atlmsk + 2 * out.pacmsk + 3 * out.indmsk).hvplot.image(
-    x="x", y="y", cmap="Set2", title="1 Atlantic · 2 Pacific · 3 Indian", frame_width=480)
+(out.atlmsk + 2 * out.pacmsk + 3 * out.indmsk).rename("basin").hvplot.image(
+    x="x", y="y", cmap="Set2", title="1 Atlantic, 2 Pacific, 3 Indian", frame_width=480
+)
 """
         ),
         code("write_netcdf(out, subbasins_path)"),
@@ -966,15 +984,24 @@ HEATFLOW = Notebook(
             """\
 # 07 · Geothermal heat flow through the sea floor
 
-**One idea:** the Earth loses heat through the ocean floor, about 0.1 W/m2 on average but up to ten times more
-on young crust at mid-ocean ridges. It is small next to the sun, but it is the only heat source of the abyss
-and changes the deep circulation (Emile-Geay & Madec, 2009). Without a sea-floor age map for the past, we infer
-age from depth: oceanic lithosphere cools and subsides as it ages, so depth tells age.
+**One idea:** the Earth loses heat through the ocean floor, about 0.1 W/m2 on average but several times more on
+young crust at mid-ocean ridges. It is tiny next to the sun, but it is the only heat source of the abyss and
+changes the deep circulation (Emile-Geay & Madec, 2009). Without a sea-floor age map for the past, we infer age
+from depth: oceanic lithosphere cools and subsides as it ages, so depth tells age.
 
 Input: the bathymetry on ORCA (after passages). Output: `geothermal_heating.nc` (`heatflow`, mW/m2, with
-`time_counter`, `time_steps`, `nav_lon`, `nav_lat`, the file NEMO reads)."""
+`time_counter`, `time_steps`, `nav_lon`, `nav_lat`: the file NEMO reads)."""
         ),
-        code(IMPORTS_VIEWS + "\nfrom climpy.heatflow import heatflow\n" + IMPORT_BATHY),
+        code(
+            IMPORTS_VIEWS
+            + """import hvplot.pandas  # noqa: F401
+import numpy as np
+import pandas as pd
+
+from climpy.heatflow import heatflow
+"""
+            + IMPORT_BATHY
+        ),
         params(
             """\
 bathy_path = "sample:1.0"
@@ -986,14 +1013,13 @@ heatflow_path = "geothermal_heating.nc"
             """\
 ## From depth to age to heat flow (Stein & Stein, 1992)
 
-The GDH1 plate model fits ocean depth `d` (m) and heat flow `q` (mW/m2) as functions of age `t` (Myr):
-
-- depth: `d = 2600 + 365 sqrt(t)` for `t < 20`, `d = 5651 - 2473 exp(-0.0278 t)` beyond;
-- heat flow: `q = 510 / sqrt(t)` for `t <= 55`, and `q = 48 + 96 exp(-0.0278 t)` beyond.
-
-Inverting the depth law gives an age for every ocean cell; the heat flow follows, capped near ridges (very young
-crust) and set to a constant on shelves, where the depth-age relation does not hold. Unlike the original tool
-there is no gap below 5651 m (the asymptote of the depth law), and every ocean cell gets a positive value."""
+The GDH1 plate model relates ocean depth `d` (m) and sea-floor age `t` (Myr):
+`d = 2600 + 365 sqrt(t)` for `t < 20`, and `d = 5651 - 2473 exp(-0.0278 t)` beyond. Inverting it gives an age for
+every ocean cell; the heat flow of cooling lithosphere follows as `q = 490 / sqrt(t)` mW/m2, capped at 400 mW/m2
+on the youngest crust near ridges. On shelves (shallower than `shelf_depth`) the depth-age relation does not
+hold and a constant 48 mW/m2 is used. Every constant is a parameter of `climpy.heatflow.heatflow`, and a real
+sea-floor age grid can replace the inversion (`age=`). Unlike the original tool, there is no gap below 5651 m
+(the asymptote of the depth law) and steep cells are not left at zero: every ocean cell gets a positive value."""
         ),
         code(
             """\
@@ -1003,20 +1029,25 @@ hf
         ),
         check(
             """\
-q = hf.heatflow.squeeze().values
+q = hf.heatflow.isel(time_counter=0).values
 ocean = bathy.Bathymetry.values > 0
 print(f"ocean cells with heat flow > 0: {int((q[ocean] > 0).sum())} of {int(ocean.sum())}")
-print(f"heat flow {q[ocean].min():.0f} .. {q[ocean].max():.0f} mW/m2")
+print(f"heat flow {q[ocean].min():.1f} .. {q[ocean].max():.1f} mW/m2, median {np.median(q[ocean]):.1f}")
 """
+        ),
+        md(
+            """\
+Left, the map on the ORCA grid (index space, as NEMO sees it). Right, heat flow against depth: one curve, the
+GDH1 law, with the shelf value on the left."""
         ),
         code(
             """\
-import numpy as np
-
-h = hf.heatflow.squeeze().where(ocean)
+h = hf.heatflow.isel(time_counter=0).where(bathy.Bathymetry > 0).rename("heat flow (mW/m2)")
+points = pd.DataFrame({"depth (m)": bathy.Bathymetry.values[ocean], "heat flow (mW/m2)": q[ocean]})
 (
-    h.hvplot.image(x="x", y="y", cmap="inferno", title="geothermal heat flow (mW/m2)", frame_width=420)
-    + hvplot_scatter(bathy.Bathymetry.values[ocean], h.values[ocean])
+    h.hvplot.image(x="x", y="y", cmap="inferno", title="geothermal heat flow", frame_width=420)
+    + points.hvplot.scatter(x="depth (m)", y="heat flow (mW/m2)", size=3, alpha=0.3, frame_width=360,
+                            title="heat flow against depth")
 ).cols(2)
 """
         ),
@@ -1033,7 +1064,6 @@ h = hf.heatflow.squeeze().where(ocean)
     ],
 )
 
-
 # ---------------------------------------------------------------------------------------------------------
 # 08 ahmcoef
 # ---------------------------------------------------------------------------------------------------------
@@ -1047,7 +1077,7 @@ AHMCOEF = Notebook(
 **One idea:** a coarse ocean model needs lateral viscosity to stay numerically stable, far more than real
 sea water has. NEMO's ORCA2 configuration reduces it where it does most harm: in the **tropics**, where the
 narrow equatorial currents would be smeared out, except close to **western boundaries**, where strong boundary
-currents need it. The `ahmcoef` file holds `icof`, a percentage (0..100) of the reduction applied per cell.
+currents need it. The `ahmcoef` file holds `icof`, a percentage (0..100) that scales the viscosity per cell.
 
 Input: the bathymetry on ORCA (after passages). Output: `ahmcoef.nc`."""
         ),
@@ -1056,6 +1086,8 @@ Input: the bathymetry on ORCA (after passages). Output: `ahmcoef.nc`."""
             """\
 bathy_path = "sample:1.0"
 ahmcoef_path = "ahmcoef.nc"
+band_south = -20.0
+band_north = 15.0
 """
         ),
         code(LOAD_BATHY),
@@ -1063,27 +1095,28 @@ ahmcoef_path = "ahmcoef.nc"
             """\
 ## The tropical band and the western-boundary taper
 
-The original tool hard-coded ORCA2 rows 55 to 92; here the band is chosen by **latitude**, so it works on any
-ORCA-like grid. Inside the band, the coefficient tapers over the first ocean cells east of a coast (100, 96,
-69, 31, 4, 0 percent by default, a parameter), so the viscosity stays high along western boundaries and drops
-in the open ocean. The overlap columns repeat their partners, so the field is continuous around the globe."""
+The original tool hard-coded ORCA2 rows 55 to 92; here the band is chosen by **latitude** (`band_south` to
+`band_north`, which selects those same rows on ORCA2), so it works on any ORCA-like grid. Inside the band,
+`icof` tapers over the first ocean cells east of a coast (100, 96, 69, 31, 4, then 0 percent by default, a
+parameter), so the viscosity stays high along western boundaries and drops in the open ocean. Outside the band
+`icof` is 100. The overlap columns repeat their partners, so the field is continuous around the globe."""
         ),
         code(
             """\
-ahm = ahmcoef(bathy)
+ahm = ahmcoef(bathy, band=(band_south, band_north))
 ahm
 """
         ),
         check(
             """\
-icof = ahm.icof.squeeze().values
-print(f"icof range {icof.min():.0f} .. {icof.max():.0f}")
-print(f"cells with icof > 0: {int((icof > 0).sum())}")
+icof = ahm.icof.values
+print(f"icof range {icof.min():.0f} .. {icof.max():.0f} %")
+print(f"cells with reduced viscosity (icof < 100): {int((icof < 100).sum())}")
 """
         ),
         code(
             """\
-ahm.icof.squeeze().hvplot.image(x="x", y="y", cmap="viridis", title="icof (%)", frame_width=480)
+ahm.icof.hvplot.image(x="x", y="y", cmap="viridis", title="icof (%)", frame_width=480)
 """
         ),
         code("write_netcdf(ahm, ahmcoef_path)"),
@@ -1204,14 +1237,14 @@ lost or invented at that coast. Before any model run, check that the products ag
 Inputs: the topography, the routing file and the final bathymetry. Output: a text report (`checks.txt`)."""
         ),
         code(
-            IMPORTS_VIEWS
-            + """
-from climpy.checks import check_consistency
-from climpy.io import open_bathymetry, open_topography
-from climpy.orca_products import bathymetry_on_orca, orca_like_grid
+            """\
+import xarray as xr
+
+from climpy.checks import run_checks
+from climpy.io import open_topography
 from climpy.routing import route, to_routing_file
-from climpy.sample import paleogeography
 """
+            + IMPORT_BATHY
         ),
         params(
             """\
@@ -1224,10 +1257,9 @@ min_depth = 10.0
         ),
         code(
             LOAD_TOPO
-            + """\
-import xarray as xr
-
-routing = to_routing_file(route(topo)) if routing_path.startswith("sample:") else xr.open_dataset(routing_path)
+            + """routing = (
+    to_routing_file(route(topo)) if routing_path.startswith("sample:") else xr.open_dataset(routing_path)
+)
 """
             + LOAD_BATHY
         ),
@@ -1235,23 +1267,29 @@ routing = to_routing_file(route(topo)) if routing_path.startswith("sample:") els
             """\
 ## What is checked
 
-- the land-sea masks of the topography, the routing file and the ocean bathymetry agree (cells that do not are
-  listed);
-- no ocean is shallower than `min_depth` (NEMO needs at least one full level);
-- the singular points of the ORCA grid (its poles) are on land;
-- the pole checks of the original tool: ocean all around Antarctica south of 78 S is suspicious, and a mix of
-  land and ocean north of 86 N cannot be represented at the fold."""
+- the land-sea masks of the topography and the routing file agree cell by cell (error otherwise);
+- each ocean-grid cell against the atmosphere cell that contains it: coastal disagreements between grids of
+  different resolutions are expected (warning), an ocean the atmosphere does not see at all is an error;
+- no ocean shallower than `min_depth` (NEMO needs at least one full level);
+- the singular points of the ORCA grid (its poles, on the north fold) are on land;
+- internal oceans and diffusive passages left on the ocean grid, and the pole checks of the original tool
+  (ocean south of 78 S, a mix of land and ocean north of 86 N), as warnings."""
         ),
-        code(
+        code("report = run_checks(topo=topo, routing=routing, bathy=bathy, min_depth=min_depth)"),
+        check(
             """\
-report = check_consistency(topo=topo, routing=routing, bathy=bathy, min_depth=min_depth)
+for result in report.results:
+    print(f"{result.severity:7s} {result.name}: {result.count} cells")
+print("OK: no error" if report.ok else f"{len(report.errors)} error(s)")
 """
         ),
-        check("print(report.summary())"),
+        md("The full report, as `climpy check` prints it (also written to `report_path`):"),
         code(
             """\
+text = report.format()
 with open(report_path, "w") as f:
-    f.write(report.to_text())
+    f.write(text + "\\n")
+print(text)
 """
         ),
         md(
@@ -1266,7 +1304,6 @@ with open(report_path, "w") as f:
         md(_ref_list(REF_OASIS, REF_NEMO)),
     ],
 )
-
 
 # ---------------------------------------------------------------------------------------------------------
 # 20 full pipeline
@@ -1288,6 +1325,7 @@ This is what `climpy run pipeline.yaml` does in a terminal; here it runs from a 
         ),
         code(
             """\
+import dataclasses
 from pathlib import Path
 
 from climpy.pipeline import load_pipeline, run_pipeline
@@ -1297,54 +1335,82 @@ from climpy.pipeline import load_pipeline, run_pipeline
             """\
 pipeline_path = "../pipeline.yaml"
 project_dir = "pipeline-project"
-targets = "routing"
+steps = ["regrid"]
 jobs = 2
 """
         ),
         md(
             """\
-`targets` limits the run to these steps and everything they need (comma-separated; `""` = the whole pipeline).
-The default stops at `routing` so this lesson runs in under a minute; the first full run of every step takes a
-few minutes on two cores, and a second run of anything unchanged takes well under a second."""
+## The plan
+
+A *dry run* validates the pipeline file (every step, input, output and parameter) and says what would run, and
+why, without starting a single kernel."""
         ),
         code(
             """\
 pipe = load_pipeline(pipeline_path)
-run = run_pipeline(pipe, project=Path(project_dir), targets=[t for t in targets.split(",") if t], jobs=jobs)
-"""
-        ),
-        check("print(run.summary_table(times=False))"),
-        md(
-            """\
-Run it again: nothing changed, so every step is skipped without starting a kernel."""
-        ),
-        code(
-            """\
-again = run_pipeline(pipe, project=Path(project_dir), targets=[t for t in targets.split(",") if t], jobs=jobs)
+plan = run_pipeline(pipe, project=Path(project_dir), dry_run=True)
 """
         ),
         check(
             """\
-print(f"steps run again: {sum(s.status == 'ran' for s in again.steps)}")
+for s in plan.steps:
+    print(f"{s.step:16s} {s.status}")
+print(f"kernels started: {plan.kernels_started}")
+"""
+        ),
+        md(
+            """\
+## A real run
+
+Running every step takes a few minutes on two cores (each notebook starts a kernel and imports the
+visualisation stack), so by default this lesson runs only the steps listed in `steps` (they must include
+everything they depend on). Set `steps = []` to run the whole pipeline."""
+        ),
+        code(
+            """\
+if steps:
+    pipe = dataclasses.replace(pipe, steps={name: pipe.steps[name] for name in steps})
+run = run_pipeline(pipe, project=Path(project_dir), jobs=jobs)
+print(run.summary())
+"""
+        ),
+        md(
+            """\
+Run it again: nothing changed, so every step is up to date and no kernel starts."""
+        ),
+        code("again = run_pipeline(pipe, project=Path(project_dir), jobs=jobs)"),
+        check(
+            """\
+print("statuses:", sorted({s.status for s in again.steps}))
+print(f"kernels started: {again.kernels_started}")
 """
         ),
         md(
             """\
 ## Where things are
 
-`<project>/outputs/<step>/` holds the latest outputs of each step (NetCDF files you can give to IPSL), and next
-to them the executed notebook of the step: open it to see exactly what ran. The run report below (also written
-as an HTML page) shows the DAG, step times and links."""
+`<project>/outputs/<step>/` holds the latest outputs of each step (the NetCDF files you give to IPSL), and next
+to them the executed notebook of the step: open it to see exactly what ran, with every plot. Every output file
+carries its provenance in its attributes (climpy version, step key, hashes of its inputs, parameters and edit
+files). `climpy report RUN` writes an HTML page of a run: the DAG, the step times, links to the executed
+notebooks."""
         ),
-        code("run"),
+        code(
+            """\
+for s in run.steps:
+    for name, path in s.outputs.items():
+        print(f"{s.step}: {name} -> {Path(path).relative_to(run.project)}")
+"""
+        ),
         md(
             """\
 ## Exercises
 
-1. Change `river_fraction` of the routing step in `pipeline.yaml` (or in the engine: `--set
-   routing.river_fraction=0.8`) and run again: which steps run, which are skipped?
-2. Save an edit file from the internal-oceans editor to the path named in `pipeline.yaml`; what does `climpy
-   status` say before you run?"""
+1. Change `n_rivers` of the routing step (`climpy run pipeline.yaml --set routing.n_rivers=50`) and run
+   again: which steps run, which are skipped? Check first with `--dry-run`.
+2. Save an edit file from the internal-oceans editor to the path named in `pipeline.yaml`; what does
+   `climpy status` say before you run?"""
         ),
     ],
 )
@@ -1370,6 +1436,7 @@ gather a table. For whole pipelines, the engine does the same with
         ),
         code(
             """\
+import numpy as np
 import pandas as pd
 from dask.distributed import Client, LocalCluster
 
@@ -1401,8 +1468,13 @@ not needed here because each task has its own seed (Dask would otherwise merge i
 def summarise(seed):
     routing = route(paleogeography(resolution=resolution, seed=seed))
     trip = routing.trip.values
-    return {"seed": seed, "land cells": int((trip == trip).sum()), "basins": int(routing.basins.max()),
-            "river mouths": int((trip == 99).sum())}
+    return {
+        "seed": seed,
+        "land cells": int(np.isfinite(trip).sum()),
+        "basins": int(np.nanmax(routing.basins.values)),
+        "inland sinks": int((trip == 97).sum()),
+        "largest basin (10^6 km2)": round(float(np.nanmax(routing.upstream_area.values)) / 1e12, 2),
+    }
 
 
 futures = client.map(summarise, seeds)
@@ -1421,7 +1493,7 @@ cluster.close()
 ## Exercises
 
 1. Time the cell with `n_workers = 1` and `n_workers = 2`: what speed-up do you get, and why is it less than 2?
-2. Add a column with the area of the largest basin. Which seed has the largest river?"""
+2. Add a column with the number of river mouths (`trip == 99`). Which seed has the most?"""
         ),
         md(_ref_list(REF_DASK)),
     ],
