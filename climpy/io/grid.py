@@ -95,7 +95,9 @@ def detect_overlap(lat: np.ndarray, lon: np.ndarray) -> int:
     return 0
 
 
-def fold_partner(j, i, *, ny: int, nx: int, fold: NorthFold) -> tuple[np.ndarray, np.ndarray]:
+def fold_partner(
+    j, i, *, ny: int, nx: int, fold: NorthFold, overlap: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Find the cell that a north-fold row cell duplicates (its mirror image across the fold).
 
     Parameters
@@ -109,7 +111,10 @@ def fold_partner(j, i, *, ny: int, nx: int, fold: NorthFold) -> tuple[np.ndarray
     fold : {"T", "F"}
         ``"F"`` (F-point pivot, the shared ORCA2 files): ``(ny-1, i) == (ny-2, nx-1-i)``.
         ``"T"`` (T-point pivot, NEMO ``jperio=4``): ``(ny-1, i) == (ny-3, (nx-i) % nx)`` with
-        ``(ny-1, 0) == (ny-3, 2)``, and ``(ny-2, i) == (ny-2, nx-i)`` for ``i >= nx // 2``.
+        ``(ny-1, 0) == (ny-3, 2)`` (with overlap columns, as NEMO; ``(ny-3, 0)`` without), and
+        ``(ny-2, i) == (ny-2, nx-i)`` for ``i >= nx // 2``.
+    overlap : int
+        Number of overlap columns of the grid (2 for ORCA, 0 otherwise).
 
     Returns
     -------
@@ -123,7 +128,7 @@ def fold_partner(j, i, *, ny: int, nx: int, fold: NorthFold) -> tuple[np.ndarray
     if fold == "T":
         top = j == ny - 1
         j2 = np.where(top, ny - 3, ny - 2)
-        i2 = np.where(i == 0, 2, (nx - i) % nx)
+        i2 = np.where(i == 0, 2 if overlap else 0, (nx - i) % nx)
         # row ny-2: i=0 would be ill-defined, but only its eastern half is duplicated
         return j2, i2
     raise GridError(f"unknown north fold {fold!r}; expected 'T' or 'F'")
@@ -403,14 +408,25 @@ class Grid:
         ``values.ravel()[grid.canonical()]`` restores a consistent field.
         """
         ny, nx = self.shape
+        lut = np.arange(ny * nx, dtype=np.int64).reshape(self.shape)
         jj, ii = np.indices(self.shape)
         if self.north_fold is not None:
             dup = _duplicate_rows_mask(self.shape, self.north_fold)
-            j2, i2 = fold_partner(jj[dup], ii[dup], ny=ny, nx=nx, fold=self.north_fold)
-            jj[dup], ii[dup] = j2, i2
+            j2, i2 = fold_partner(jj[dup], ii[dup], ny=ny, nx=nx, fold=self.north_fold, overlap=self.overlap)
+            lut[dup] = j2 * nx + i2
         if self.overlap == 2:
-            ii = np.where(ii == 0, nx - 2, np.where(ii == nx - 1, 1, ii))
-        return (jj * nx + ii).astype(np.int64)
+            rows = ~_duplicate_rows_mask(self.shape, self.north_fold)[:, 0]
+            lut[rows, 0] = np.flatnonzero(rows) * nx + nx - 2
+            rows = ~_duplicate_rows_mask(self.shape, self.north_fold)[:, nx - 1]
+            lut[rows, nx - 1] = np.flatnonzero(rows) * nx + 1
+        # resolve chains (an overlap cell of the T-pivot row copies a fold cell, which copies another)
+        flat = lut.ravel()
+        for _ in range(4):
+            nxt = flat[flat]
+            if np.array_equal(nxt, flat):
+                break
+            flat = nxt
+        return flat.reshape(self.shape)
 
     def neighbours(self, connectivity: Literal[4, 8] = 4) -> np.ndarray:
         """Flat indices (ny, nx, k) of each cell's neighbours, canonicalised; -1 off the grid.
