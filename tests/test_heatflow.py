@@ -1,0 +1,147 @@
+"""Tests of climpy.heatflow: GDH1 inversion, invariants, contract, legacy reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from climpy.exceptions import InputError
+from climpy.heatflow import GDH1, heatflow, seafloor_age
+
+
+def bathy_dataset(depth: np.ndarray) -> xr.Dataset:
+    """A small ORCA-like dataset (y, x) with 2-D nav_lat/nav_lon and 2 overlap columns."""
+    ny, nx = depth.shape
+    lon1 = -180.0 + (np.arange(nx) - 1 + 0.5) * 360.0 / (nx - 2)
+    lat1 = np.linspace(-70, 80, ny)
+    lon, lat = np.meshgrid(lon1, lat1)
+    lon[:, 0], lon[:, -1] = lon[:, -2], lon[:, 1]
+    return xr.Dataset(
+        {"Bathymetry": (("y", "x"), depth)},
+        coords={"nav_lat": (("y", "x"), lat), "nav_lon": (("y", "x"), lon)},
+    )
+
+
+def test_age_inversion_round_trip():
+    t = np.array([0.0, 1.0, 5.0, 19.9, 20.0, 50.0, 100.0, 150.0])
+    d = np.where(
+        t < 20,
+        GDH1["ridge_depth"] + GDH1["subsidence"] * np.sqrt(t),
+        GDH1["asymptotic_depth"] - GDH1["depth_range"] * np.exp(-GDH1["decay"] * t),
+    )
+    np.testing.assert_allclose(seafloor_age(d), t, rtol=1e-9, atol=1e-9)
+
+
+def test_age_is_continuous_monotonic_and_finite_over_full_depth_range():
+    d = np.linspace(0, 11000, 20001)
+    a = seafloor_age(d, max_age=200.0)
+    assert np.all(np.isfinite(a))
+    assert np.all(np.diff(a) >= 0)
+    assert a[0] == 0 and a[-1] == 200.0
+    d_tr = GDH1["ridge_depth"] + GDH1["subsidence"] * np.sqrt(20.0)
+    below, above = seafloor_age(np.array([d_tr - 1e-6, d_tr + 1e-6]))
+    # GDH1's two branches meet within 0.05 m at 20 Ma: the inverted age jumps by about 0.01 Ma only
+    assert abs(above - below) < 0.02
+
+
+def test_heatflow_invariants_whole_depth_range():
+    depth = np.linspace(0, 7000, 40 * 12).reshape(40, 12)
+    depth[:3] = 0.0  # some land
+    out = heatflow(bathy_dataset(depth))
+    q = out["heatflow"].values[0]
+    ocean = depth > 0
+    assert np.all(np.isfinite(q))
+    assert np.all(q[ocean] > 0)
+    assert np.all(q[~ocean] == 0)
+    assert q[ocean].max() <= 400.0
+    assert np.all(q[(depth > 0) & (depth < 2500)] == 48.0)
+    order = np.argsort(depth[depth >= 2500], kind="stable")
+    qs = q[depth >= 2500][order]
+    assert np.all(np.diff(qs) <= 1e-12)  # non-increasing with depth beyond the shelf
+    np.testing.assert_allclose(q[depth > 5700], 490 / np.sqrt(200.0))
+
+
+def test_heatflow_contract_and_input_untouched():
+    depth = np.full((6, 10), 3000.0)
+    depth[0] = 0
+    ds = bathy_dataset(depth)
+    before = ds.copy(deep=True)
+    out = heatflow(ds)
+    xr.testing.assert_identical(ds, before)
+    assert out["heatflow"].dims == ("time_counter", "y", "x")
+    assert out["heatflow"].attrs["units"] == "mW/m2"
+    assert {"long_name", "climpy_version", "method"} <= set(out["heatflow"].attrs)
+    assert out["time_steps"].dtype == np.int32 and out["time_steps"].dims == ("time_counter",)
+    assert out["time_counter"].values.tolist() == [1.0]
+    assert set(out.coords) >= {"nav_lon", "nav_lat", "time_counter"}
+    np.testing.assert_array_equal(out["nav_lat"].values, ds["nav_lat"].values)
+    assert out["nav_lon"].attrs["units"] == "degrees_east"
+
+
+def test_every_constant_is_a_parameter():
+    depth = np.full((4, 6), 4000.0)
+    ds = bathy_dataset(depth)
+    base = heatflow(ds)["heatflow"].values
+    q2 = heatflow(ds, coefficient=510.0)["heatflow"].values
+    np.testing.assert_allclose(q2, base * 510 / 490)
+    q3 = heatflow(ds, gdh1={"ridge_depth": 2500.0})["heatflow"].values
+    assert np.all(q3 < base)
+    q4 = heatflow(ds, shelf_depth=4500.0, shelf_heatflow=60.0)["heatflow"].values
+    assert np.all(q4 == 60.0)
+
+
+def test_age_grid_overrides_depth():
+    depth = np.full((4, 6), 3000.0)
+    age = xr.DataArray(np.full((4, 6), np.nan), dims=("y", "x"))
+    age[0, :] = 49.0
+    q = heatflow(bathy_dataset(depth), age=age)["heatflow"].values[0]
+    np.testing.assert_allclose(q[0], 70.0)
+    np.testing.assert_allclose(q[1:], heatflow(bathy_dataset(depth))["heatflow"].values[0][1:])
+
+
+def test_steep_smoothing_is_opt_in_and_never_zero():
+    depth = np.full((8, 10), 5000.0)
+    depth[3:5, 4:6] = 2550.0  # a seamount: high heat flow next to deep ocean
+    ds = bathy_dataset(depth)
+    plain = heatflow(ds)["heatflow"].values[0]
+    smooth = heatflow(ds, steep_gradient=100.0)["heatflow"].values[0]
+    assert np.all(smooth > 0)
+    assert (smooth != plain).any()
+    assert smooth.max() <= plain.max()
+
+
+def test_errors_name_variable_and_fix():
+    ds = bathy_dataset(np.ones((4, 6)))
+    with pytest.raises(InputError, match=r"no variable 'depth'.*variable="):
+        heatflow(ds, variable="depth")
+    with pytest.raises(InputError, match="max_age=0"):
+        heatflow(ds, max_age=0)
+    with pytest.raises(InputError, match="age grid has shape"):
+        heatflow(ds, age=xr.DataArray(np.ones((2, 2)), dims=("y", "x")))
+    with pytest.raises(InputError, match="nav_lat/nav_lon"):
+        heatflow(ds.drop_vars(["nav_lat", "nav_lon"]))
+
+
+@pytest.mark.requires_shared_data
+@pytest.mark.parametrize("name", ["input", "standard1deg", "curvilinear"])
+def test_reference_equal_where_legacy_valid(name, shared_data, shared_reference):
+    src = shared_data / "curvilinear.nc" if name == "curvilinear" else shared_reference / f"{name}_bathy.nc"
+    ds = xr.open_dataset(src)
+    ref = xr.open_dataset(shared_reference / f"{name}_heatflow.nc", decode_times=False)["heatflow"].values[0]
+    q = heatflow(ds)["heatflow"].values[0]
+    d = ds["Bathymetry"].values
+    ocean = d > 0
+    d_max_age = GDH1["asymptotic_depth"] - GDH1["depth_range"] * np.exp(-GDH1["decay"] * 200.0)
+    # legacy bugs: 0 on steep cells and below 5651 m; the cap (400) just beyond the 20 Ma transition
+    legacy_gap = (ref == 400.0) & (d > 4000.0)
+    valid = ocean & (ref > 0) & (d < d_max_age) & ~legacy_gap
+    assert valid.sum() > 0.8 * ocean.sum()
+    np.testing.assert_allclose(q[valid], ref[valid], rtol=1e-12)
+    # intended differences
+    assert np.all(q[ocean] > 0)  # positive where the reference is 0
+    assert np.all(q[ocean & (ref == 0)] > 0)
+    assert np.all(q[legacy_gap] < 400.0)
+    deep = ocean & (d >= d_max_age)
+    np.testing.assert_allclose(q[deep], 490 / np.sqrt(200.0))
+    assert np.all(q[~ocean] == 0) and np.all(ref[~ocean] == 0)
