@@ -26,6 +26,7 @@ from climpy.exceptions import ClimpyError, missing_dependency
 
 try:
     import holoviews as hv
+    import holoviews.plotting.bokeh  # noqa: F401 - registers the bokeh backend for .opts()
     import panel as pn
     from holoviews.operation.datashader import rasterize
     from panel.viewable import Viewer
@@ -123,16 +124,14 @@ class MapEditor(Viewer):
         edges = np.histogram_bin_edges(finite, bins=80) if finite.size else np.linspace(0, 1, 81)
         counts, _ = np.histogram(finite, bins=edges)
         dim = hv.Dimension(s.variable, unit=s.units or None)
-        allh = hv.Histogram((edges, counts), kdims=[dim]).opts(color="#8a8a8a", line_color=None)
+        common = dict(tools=["xbox_select"], active_tools=["xbox_select"], responsive=True, height=180,
+                      toolbar="right", title="histogram (drag to select a value range)")
+        allh = hv.Histogram((edges, counts), kdims=[dim]).opts(color="#8a8a8a", line_color=None, **common)
         sel = v.ravel()[s.effective_selection]
         sc, _ = np.histogram(sel[np.isfinite(sel)], bins=edges)
-        selh = hv.Histogram((edges, sc), kdims=[dim]).opts(color="#d62728", line_color=None, alpha=0.8)
-        return (allh * selh).opts(
-            hv.opts.Histogram(
-                tools=["xbox_select"], active_tools=["xbox_select"], responsive=True, height=180,
-                logy=False, toolbar="right", title="histogram (drag to select a value range)",
-            )
-        )
+        selh = hv.Histogram((edges, sc), kdims=[dim]).opts(color="#d62728", line_color=None, alpha=0.8,
+                                                           **common)
+        return allh * selh
 
     def _map(self) -> hv.Overlay:
         s = self.state
