@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -226,3 +228,77 @@ def test_input_not_mutated(globe):
     before = globe.copy(deep=True)
     route(globe, lake_area=1e10)
     xr.testing.assert_identical(globe, before)
+
+
+# ----------------------------------------------------------------------------- CLI
+def _write_topo(tmp_path, z, name="topo.nc", **kw):
+    p = tmp_path / name
+    _globe(z, **kw).to_netcdf(p)
+    return p
+
+
+def test_cli_route_writes_every_product(tmp_path):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    topo = _write_topo(tmp_path, _continents(18, 36))
+    orca = tmp_path / "orca.nc"
+    lon = np.concatenate([[170.0], np.arange(-170, 180, 20.0), [-170.0]])
+    lo, la = np.meshgrid(lon, np.linspace(-70, 80, 9))
+    xr.Dataset(coords={"lon": (("y", "x"), lo), "lat": (("y", "x"), la)}).to_netcdf(orca)
+    out = tmp_path / "routing.nc"
+    args = ["route", str(topo), "-o", str(out), "--n-rivers", "3", "--orca", str(orca)]
+    args += ["--soils-out", str(tmp_path / "soils.nc"), "--relief-out", str(tmp_path / "relief.nc")]
+    args += ["--relief-resolution", "2"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "3 river mouths" in res.output
+    with xr.open_dataset(out) as r:
+        assert r.trip.dims == ("y", "x") and (r.trip.values == TRIP_RIVER).sum() == 3
+        assert r.nav_lat.values[0, 0] > 0
+        follow_trip(r.trip.values, north_up=True)
+    with xr.open_dataset(tmp_path / "routing_bathy.nc") as b:
+        assert b.Bathymetry.shape == (9, 20)
+    with xr.open_dataset(tmp_path / "relief.nc") as rel:
+        assert rel.RELIEF.shape == (90, 180)
+    with xr.open_dataset(tmp_path / "soils.nc") as s:
+        assert s.soilcolor.shape == (18, 36)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--bathy-out", "b.nc"], "--bathy-out needs --orca"),
+        (["--n-rivers", "-1"], "'--n-rivers'"),
+        (["--relief-out", "r.nc", "--relief-resolution", "0.7"], "--relief-resolution: 0.7: must divide 180"),
+        (["--variable", "zz"], "variable 'zz' not found"),
+        (["--soils-out", "OUT"], "must be different files"),
+    ],
+)
+def test_cli_route_bad_arguments_exit_2_and_write_nothing(tmp_path, extra, message):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    topo = _write_topo(tmp_path, _continents(18, 36))
+    out = tmp_path / "routing.nc"
+    extra = [str(out) if e == "OUT" else (str(tmp_path / e) if e.endswith(".nc") else e) for e in extra]
+    res = CliRunner().invoke(main, ["route", str(topo), "-o", str(out), *extra])
+    assert res.exit_code == 2, res.output
+    assert re.search(message, res.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["topo.nc"]
+
+
+def test_cli_route_rejects_nan_topography(tmp_path):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    z = _continents(18, 36)
+    z[4, 4] = np.nan
+    topo = _write_topo(tmp_path, z)
+    res = CliRunner().invoke(main, ["route", str(topo), "-o", str(tmp_path / "r.nc")])
+    assert res.exit_code == 2
+    assert "NaN" in res.output
+    assert not (tmp_path / "r.nc").exists()

@@ -1,0 +1,177 @@
+"""``climpy route``: river routing file, and on request ORCA bathymetry, soils and RELIEF files.
+
+A thin wrapper over :mod:`climpy.routing` and :mod:`climpy.orca_products`; xarray, numba and the
+science modules are imported inside the command. Everything is computed before anything is
+written, and each file is written atomically.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["COMMANDS"]
+
+
+def _open_topography(path: str, variable: str | None):
+    """Open through climpy.io.open_topography when it exists, else a minimal normalisation."""
+    try:
+        from climpy.io import open_topography  # type: ignore[attr-defined]
+    except ImportError:
+        open_topography = None
+    if open_topography is not None:
+        return open_topography(path, variable=variable)
+    import numpy as np
+    import xarray as xr
+
+    from climpy.exceptions import InputError
+    from climpy.geo import wrap_lon
+
+    try:
+        with xr.open_dataset(path) as raw:
+            ds = raw.load()
+    except (OSError, ValueError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InputError(f"{path}: cannot be read as NetCDF ({first}); give a NetCDF topography") from err
+    ds = ds.rename({k: v for k, v in (("latitude", "lat"), ("longitude", "lon")) if k in ds.variables})
+    if variable is None:
+        two_d = [str(n) for n, v in ds.data_vars.items() if v.ndim == 2]
+        variable = "topo" if "topo" in ds.data_vars else (two_d[0] if len(two_d) == 1 else None)
+        if variable is None:
+            raise InputError(f"{path}: cannot tell the topography variable among {two_d}; pass --variable")
+    if variable not in ds.data_vars:
+        raise InputError(
+            f"{path}: variable {variable!r} not found (have {sorted(map(str, ds.data_vars))}); fix --variable"
+        )
+    da = ds[variable]
+    if "lat" not in da.dims or "lon" not in da.dims:
+        raise InputError(f"{path}: variable {variable!r} has dims {da.dims}; expected ('lat', 'lon')")
+    da = da.transpose("lat", "lon").astype(np.float64)
+    da = da.assign_coords(lon=wrap_lon(da["lon"].values)).sortby("lon").sortby("lat")
+    return xr.Dataset({"topo": da})
+
+
+def _command_line() -> str:
+    return " ".join(["climpy", *sys.argv[1:]])
+
+
+@click.command("route")
+@click.argument("topo_path", metavar="TOPO", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="routing.nc to write (legacy layout).",
+)
+@click.option("--variable", help="Topography variable in TOPO (default: topo, or the only 2-D variable).")
+@click.option(
+    "--n-rivers",
+    type=click.IntRange(min=0),
+    default=199,
+    show_default=True,
+    help="How many of the largest basins end in a river mouth (trip 99); other outlets are 98.",
+)
+@click.option(
+    "--lake-area",
+    type=click.FloatRange(min=0),
+    help="Keep endorheic basins larger than this (m2) as lakes ending in a sink (97). Default: fill all.",
+)
+@click.option(
+    "--orca",
+    "orca_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="ORCA grid file (2-D lat/lon); writes the bathymetry sampled on it to --bathy-out.",
+)
+@click.option(
+    "--bathy-out",
+    type=click.Path(dir_okay=False),
+    help="Bathymetry file on the --orca grid (default with --orca: OUTPUT's name + _bathy.nc).",
+)
+@click.option(
+    "--bathy-method",
+    type=click.Choice(["nearest", "mean"]),
+    default="nearest",
+    show_default=True,
+    help="nearest: legacy sampling; mean: area-weighted mean depth of the source cells.",
+)
+@click.option("--soils-out", type=click.Path(dir_okay=False), help="Also write the soils file here.")
+@click.option("--relief-out", type=click.Path(dir_okay=False), help="Also write the RELIEF file here.")
+@click.option(
+    "--relief-resolution",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0 / 6.0,
+    show_default="1/6",
+    help="Cell size (degrees) of the RELIEF grid.",
+)
+def route_cmd(
+    topo_path: str,
+    output: str,
+    variable: str | None,
+    n_rivers: int,
+    lake_area: float | None,
+    orca_path: str | None,
+    bathy_out: str | None,
+    bathy_method: str,
+    soils_out: str | None,
+    relief_out: str | None,
+    relief_resolution: float,
+) -> None:
+    """Compute river routing (trip, basins, lengths ...) of TOPO and write the routing file."""
+    if bathy_out and not orca_path:
+        raise click.UsageError("--bathy-out needs --orca GRID (the ocean grid to sample the bathymetry on)")
+    if orca_path and not bathy_out:
+        out = Path(output)
+        bathy_out = str(out.with_name(out.stem + "_bathy.nc"))
+    targets = [p for p in (output, bathy_out, soils_out, relief_out) if p]
+    if len({str(Path(p).resolve()) for p in targets}) != len(targets):
+        raise click.UsageError("--output, --bathy-out, --soils-out and --relief-out must be different files")
+    if abs(180.0 / relief_resolution - round(180.0 / relief_resolution)) > 1e-6:
+        raise click.BadParameter(
+            f"{relief_resolution}: must divide 180 degrees, e.g. 0.25 or 0.16666667",
+            param_hint="--relief-resolution",
+        )
+
+    import numpy as np
+    import xarray as xr
+
+    from climpy import orca_products, routing
+    from climpy.exceptions import InputError
+    from climpy.io import write_netcdf
+
+    ds = _open_topography(topo_path, variable)
+    var = "topo" if "topo" in ds.data_vars else (variable or "topo")
+    routed = routing.route(ds, variable=var, n_rivers=n_rivers, lake_area=lake_area)
+    products = [(output, routing.to_routing_file(routed))]
+    if orca_path:
+        try:
+            with xr.open_dataset(orca_path) as raw:
+                orca = raw.load()
+        except (OSError, ValueError) as err:
+            raise InputError(
+                f"{orca_path}: cannot be read as NetCDF ({err}); give an ORCA grid file"
+            ) from err
+        products.append(
+            (bathy_out, orca_products.bathymetry_on_orca(ds, orca, variable=var, method=bathy_method))
+        )
+    if soils_out:
+        products.append((soils_out, orca_products.soils(ds, variable=var)))
+    if relief_out:
+        products.append((relief_out, orca_products.relief(ds, variable=var, resolution=relief_resolution)))
+    cmd = _command_line()
+    for path, prod in products:
+        write_netcdf(prod, path, command=cmd, option_name="--output" if path == output else "output")
+    trip = routed["trip"].values
+    nbasins = int(np.nanmax(routed["basins"].values, initial=0))
+    click.echo(
+        f"{topo_path}: {int((~np.isnan(trip)).sum())} land cells, "
+        f"{nbasins} basins, {int((trip == 99).sum())} river mouths, "
+        f"{int((trip == 97).sum())} inland sinks"
+    )
+    for path, _ in products:
+        click.echo(f"wrote {path}")
+
+
+COMMANDS = [route_cmd]
