@@ -541,6 +541,9 @@ def _execute(
         )
 
     _executors.get(executor)  # unknown names fail before anything starts
+    for pipe in pipes.values():  # hash every notebook and its climpy imports before any step thread starts
+        for s in pipe.steps.values():
+            runner.notebook_info(s.notebook)
     ctx = (
         nullcontext(None)
         if runner.dry_run
