@@ -300,20 +300,22 @@ def route(
        62, 128-135, doi:10.1016/j.cageo.2013.01.009.
     """
     from climpy.kernels.flow import (
-        EDGE,
         NODATA,
         SINK,
         accumulate_numba,
         d8_directions_numba,
-        downstream_index_numba,
         flow_order_numba,
         propagate_numba,
+        routing_products_numba,
+        terminal_cells_numba,
     )
 
     if n_rivers < 0:
         raise InputError(f"n_rivers={n_rivers}: must be >= 0 (number of basins ending in a river mouth)")
     if min_hdiff < 0:
         raise InputError(f"min_hdiff={min_hdiff}: must be >= 0 m")
+    # memory: work arrays are uint8/int32/float32 where they can be and freed as soon as used,
+    # so the whole call stays under 100 bytes a cell (benchmarks/bench_routing.py measures it)
     t0 = time.perf_counter()
     geo = _LatLon(ds, variable)
     shape = geo.z.shape
@@ -321,52 +323,40 @@ def route(
     filled, sinks = _fill(geo, ocean, lake_area)
     t1 = time.perf_counter()
     down, unresolved = d8_directions_numba(filled, ocean, sinks, geo.dist, geo.periodic, geo.open_edges)
+    del sinks
     if unresolved:
         logger.warning("%d land cells had no way out and were made inland sinks (97)", unresolved)
     order, nland = flow_order_numba(down, geo.periodic)
     if order.size != nland:  # pragma: no cover - the kernels guarantee acyclic directions
         raise GridError(f"flow directions contain a cycle ({nland - order.size} cells); please report this")
     t2 = time.perf_counter()
-    area = accumulate_numba(down, order, geo.area_row, geo.periodic)
-
-    # terminal cells: outlets into the ocean, sinks, edge outflows
-    ds_idx = downstream_index_numba(down, geo.periodic).ravel()
-    dflat = down.ravel()
-    land = dflat != NODATA
-    to_ocean = land & (dflat < 8)
-    to_ocean[to_ocean] = dflat[ds_idx[to_ocean]] == NODATA
-    terminal = np.flatnonzero(to_ocean | (dflat == SINK) | (dflat == EDGE))
-    t_area = area.ravel()[terminal]
-    rank = np.lexsort((terminal, -t_area))  # largest first, ties by position
-    labels = np.zeros(down.size, dtype=np.int32)
-    labels[terminal[rank]] = np.arange(1, terminal.size + 1, dtype=np.int32)
-    basin, length = propagate_numba(down, order, labels.reshape(shape), geo.dist, geo.periodic)
+    acc = accumulate_numba(down, order, geo.area_row, geo.periodic)
+    # basins are numbered by decreasing area, ties by the outlet's position
+    terminal = terminal_cells_numba(down, geo.periodic)
+    rank = np.lexsort((terminal, -acc.ravel()[terminal]))
+    labels = np.zeros(shape, dtype=np.int32)
+    labels.ravel()[terminal[rank]] = np.arange(1, terminal.size + 1, dtype=np.int32)
+    del rank
+    upstream = acc.astype(np.float32)
+    del acc
+    basin, length = propagate_numba(down, order, labels, geo.dist, geo.periodic)
+    del labels, order
     t3 = time.perf_counter()
-
-    # trip
-    trip = np.full(down.size, np.nan, dtype=np.float32)
-    trip[land] = dflat[land].astype(np.float32) + 1
-    bterm = labels[terminal]
-    trip[terminal] = np.where(bterm <= n_rivers, TRIP_RIVER, TRIP_COASTAL)
-    trip[dflat == SINK] = TRIP_SINK
-    trip = trip.reshape(shape)
-
-    # riverl: step to the downstream cell (m); sinks and edge outflows: a typical cell size
-    rows = np.broadcast_to(np.arange(shape[0])[:, None], shape).ravel()
-    riverl = np.full(down.size, np.nan)
-    step = land & (dflat < 8)
-    riverl[step] = geo.dist[rows[step], dflat[step]]
-    other = land & ~step
-    riverl[other] = np.sqrt(geo.area_row[rows[other]])
-    # hdiff: drop to the downstream cell; outlets and sinks: their height above sea level
-    zf = filled.ravel()
-    hdiff = np.zeros(down.size)
-    inner = step & ~to_ocean
-    hdiff[inner] = zf[inner] - zf[ds_idx[inner]]
-    hdiff[land & ~inner] = zf[land & ~inner]
-    hdiff[land] = np.maximum(hdiff[land], min_hdiff)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        topoind = np.where(land, np.sqrt(riverl**3 / (hdiff * 1e6)), np.nan)
+    trip, riverl, hdiff, topoind = routing_products_numba(
+        down, filled, basin, geo.dist, geo.area_row, n_rivers, min_hdiff, geo.periodic
+    )
+    n_sinks = int((down.ravel()[terminal] == SINK).sum())
+    land = down != NODATA
+    del down
+    upstream[~land] = np.nan
+    disto = (length / 1000.0).astype(np.float32)
+    del length
+    orog = filled.astype(np.float32)
+    del filled
+    orog[~land] = np.nan
+    basins = basin.astype(np.float32)
+    del basin
+    basins[~land] = np.nan
     t4 = time.perf_counter()
     logger.debug(
         "route %s: fill %.3fs, directions %.3fs, accumulation+basins %.3fs, products %.3fs",
@@ -376,57 +366,28 @@ def route(
         t3 - t2,
         t4 - t3,
     )
-    n_term = terminal.size
     logger.info(
         "routing on %d x %d cells: %d land cells, %d basins (%d rivers, %d sinks)",
         shape[0],
         shape[1],
         nland,
-        n_term,
-        min(n_rivers, int(to_ocean.sum())),
-        int((dflat == SINK).sum()),
+        terminal.size,
+        min(n_rivers, terminal.size - n_sinks),
+        n_sinks,
     )
-
-    def f32(a):
-        return np.asarray(a, dtype=np.float32).reshape(shape)
-
-    nan_ocean = np.where(land.reshape(shape), 0.0, np.nan)
     method = "priority-flood fill from the ocean, D8 steepest slope on the sphere"
+    dims = ("lat", "lon")
+    flags = "1..8 N NE E SE S SW W NW; 97 inland sink; 98 coastal outflow; 99 river mouth"
     out = xr.Dataset(
         {
-            "trip": (
-                ("lat", "lon"),
-                trip,
-                _attrs(
-                    "",
-                    "Direction of flow from each box",
-                    method,
-                    flag_values="1..8 N NE E SE S SW W NW; 97 sink; 98 coast; 99 river",
-                ),
-            ),
-            "basins": (
-                ("lat", "lon"),
-                f32(np.where(basin > 0, basin, np.nan).reshape(shape)),
-                _attrs("", "Basin number for each grid box", method),
-            ),
-            "upstream_area": (
-                ("lat", "lon"),
-                f32(area + nan_ocean),
-                _attrs("m2", "Area draining through each grid box", method),
-            ),
-            "disto": (("lat", "lon"), f32(length / 1000.0), _attrs("km", "Distance to ocean", method)),
-            "riverl": (("lat", "lon"), f32(riverl), _attrs("m", "River length to the next basin", method)),
-            "hdiff": (
-                ("lat", "lon"),
-                f32(hdiff),
-                _attrs("m", "Height difference with the outflow basin", method),
-            ),
-            "topoind": (
-                ("lat", "lon"),
-                f32(topoind),
-                _attrs("m", "Topographic index of the retention time", method),
-            ),
-            "orog": (("lat", "lon"), f32(filled + nan_ocean), _attrs("m", "Orography", method)),
+            "trip": (dims, trip, _attrs("", "Direction of flow from each box", method, flag_meanings=flags)),
+            "basins": (dims, basins, _attrs("", "Basin number for each grid box", method)),
+            "upstream_area": (dims, upstream, _attrs("m2", "Area draining through each grid box", method)),
+            "disto": (dims, disto, _attrs("km", "Distance to ocean", method)),
+            "riverl": (dims, riverl, _attrs("m", "River length to the next basin", method)),
+            "hdiff": (dims, hdiff, _attrs("m", "Height difference with the outflow basin", method)),
+            "topoind": (dims, topoind, _attrs("m", "Topographic index of the retention time", method)),
+            "orog": (dims, orog, _attrs("m", "Orography", method)),
         },
         coords={"lat": geo.da["lat"], "lon": geo.da["lon"]},
         attrs={"n_rivers": n_rivers, "lake_area": "none" if lake_area is None else lake_area, **_PROV},

@@ -29,6 +29,8 @@ __all__ = [
     "downstream_index_numba",
     "flow_order_numba",
     "propagate_numba",
+    "routing_products_numba",
+    "terminal_cells_numba",
 ]
 
 SINK = 8
@@ -351,3 +353,112 @@ def propagate_numba(down, order, outlet_label, dist, periodic_x):
             basin[i] = lab[i]
             length[i] = 0.0
     return basin.reshape(nr, nc), length.reshape(nr, nc)
+
+
+@njit(cache=True)
+def terminal_cells_numba(down, periodic_x):
+    """Flat indices of the terminal cells: outlets into the ocean, ``SINK`` and ``EDGE`` cells.
+
+    Parameters
+    ----------
+    down : uint8 (nrow, ncol)
+        Direction codes.
+    periodic_x : bool
+        Columns wrap.
+
+    Returns
+    -------
+    int64 (nterminal,)
+        Row-major flat indices.
+    """
+    nr, nc = down.shape
+    n = nr * nc
+    dn = down.reshape(n)
+    flag = np.zeros(n, dtype=np.uint8)
+    count = 0
+    for i in range(n):
+        k = dn[i]
+        if k == NODATA:
+            continue
+        if k >= 8:
+            flag[i] = 1
+        else:
+            r = i // nc
+            j = _neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
+            if j < 0 or dn[j] == NODATA:
+                flag[i] = 1
+        count += flag[i]
+    out = np.empty(count, dtype=np.int64)
+    t = 0
+    for i in range(n):
+        if flag[i]:
+            out[t] = i
+            t += 1
+    return out
+
+
+@njit(cache=True)
+def routing_products_numba(down, z, basin, dist, area_row, n_rivers, min_hdiff, periodic_x):
+    """ORCHIDEE ``trip``, ``riverl``, ``hdiff`` and ``topoind`` in one pass, as float32.
+
+    Parameters
+    ----------
+    down : uint8 (nrow, ncol)
+        Direction codes.
+    z : float64 (nrow, ncol)
+        Filled elevation (m).
+    basin : int32 (nrow, ncol)
+        Basin rank (1 = largest), 0 on ocean.
+    dist : float64 (nrow, 8)
+        Great-circle distance (m) from a cell of row r to its neighbour k.
+    area_row : float64 (nrow,)
+        Cell area (m2) of each row; ``sqrt`` of it is the ``riverl`` of sinks and edge outlets.
+    n_rivers : int
+        Terminal cells of basins ranked ``<= n_rivers`` are river mouths (99), others 98.
+    min_hdiff : float
+        Lower bound (m) of ``hdiff`` on land.
+    periodic_x : bool
+        Columns wrap.
+
+    Returns
+    -------
+    trip, riverl, hdiff, topoind : float32 (nrow, ncol)
+        ``trip`` 1..8 or 97/98/99 and NaN on ocean; ``riverl`` (m) step to the downstream
+        cell, NaN on ocean; ``hdiff`` (m) drop to the downstream cell (the height of outlets
+        and sinks), 0 on ocean; ``topoind`` = ``sqrt(riverl**3 / (hdiff * 1e6))``, NaN on ocean.
+    """
+    nr, nc = down.shape
+    trip = np.full((nr, nc), np.nan, dtype=np.float32)
+    riverl = np.full((nr, nc), np.nan, dtype=np.float32)
+    hdiff = np.zeros((nr, nc), dtype=np.float32)
+    topoind = np.full((nr, nc), np.nan, dtype=np.float32)
+    for r in range(nr):
+        for c in range(nc):
+            k = down[r, c]
+            if k == NODATA:
+                continue
+            if k < 8:
+                j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+                rj = j // nc
+                cj = j - rj * nc
+                step = dist[r, k]
+                if down[rj, cj] == NODATA:
+                    code = 99.0 if basin[r, c] <= n_rivers else 98.0
+                    dz = z[r, c]
+                else:
+                    code = k + 1.0
+                    dz = z[r, c] - z[rj, cj]
+            else:
+                step = np.sqrt(area_row[r])
+                dz = z[r, c]
+                if k == SINK:
+                    code = 97.0
+                else:
+                    code = 99.0 if basin[r, c] <= n_rivers else 98.0
+            if dz < min_hdiff:
+                dz = min_hdiff
+            trip[r, c] = code
+            riverl[r, c] = step
+            hdiff[r, c] = dz
+            topoind[r, c] = np.sqrt(step**3 / (dz * 1e6)) if dz > 0 else np.inf
+    return trip, riverl, hdiff, topoind
