@@ -27,7 +27,14 @@ from climpy import __version__
 from climpy._typing import PathLike
 from climpy.exceptions import InputError
 
-__all__ = ["COMPLEVEL", "FILL_VALUE", "default_encoding", "provenance_attrs", "write_netcdf"]
+__all__ = [
+    "COMPLEVEL",
+    "FILL_VALUE",
+    "check_output_path",
+    "default_encoding",
+    "provenance_attrs",
+    "write_netcdf",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +107,38 @@ def default_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     return enc
 
 
+def check_output_path(path: PathLike, *, option_name: str = "path") -> Path:
+    """Check that a NetCDF file can be written at ``path`` (before any work is done).
+
+    Parameters
+    ----------
+    path : path
+        Target file.
+    option_name : str
+        How the path is called in error messages (``--output`` from the CLI).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputError
+        If ``path`` is a folder, or its folder does not exist or is not writable.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise InputError(f"{option_name} {target}: is a folder; give a file name such as {target / 'out.nc'}")
+    if not folder.is_dir():
+        raise InputError(
+            f"{option_name} {target}: folder {folder} does not exist; create it or choose another path"
+        )
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise InputError(f"{option_name} {target}: {folder} is not writable; choose a writable path")
+    return target
+
+
 def write_netcdf(
     ds: xr.Dataset,
     path: PathLike,
@@ -137,17 +176,8 @@ def write_netcdf(
         If the folder does not exist or is not writable, or the path is a folder; the previous file (if
         any) is left unchanged and no temporary file remains.
     """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise InputError(f"{option_name} {target}: is a folder; give a file name such as {target / 'out.nc'}")
-    if not folder.is_dir():
-        raise InputError(
-            f"{option_name} {target}: folder {folder} does not exist; create it or choose another path"
-        )
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"{option_name} {target}: folder {folder} is not writable; choose a writable path")
-
+    target = check_output_path(path, option_name=option_name)
+    folder = target.parent
     out = ds.copy(deep=False)
     for v in out.variables.values():
         v.encoding = {}
