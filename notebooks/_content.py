@@ -679,18 +679,20 @@ basin_km2.hvplot.hist(bins=40, title="basin areas", ylabel="basins", frame_width
 )
 
 
-# the ocean-grid steps read a bathymetry on ORCA; standalone they build it from the sample map
+# the ocean-grid steps read a bathymetry on ORCA; standalone they build it from the sample map on an
+# ORCA2-shaped grid (182 x 149, two overlap columns, north fold) from climpy.testing
 LOAD_BATHY = """\
 if bathy_path.startswith("sample:"):
     sample = paleogeography(resolution=float(bathy_path.removeprefix("sample:")), seed=0)
-    bathy = bathymetry_on_orca(sample, orca_like_grid())
+    bathy = bathymetry_on_orca(sample, orca_like_grid(149, 182))
 else:
     bathy = open_bathymetry(bathy_path)
 """
 IMPORT_BATHY = """\
 from climpy.io import open_bathymetry, write_netcdf
-from climpy.orca_products import bathymetry_on_orca, orca_like_grid
+from climpy.orca_products import bathymetry_on_orca
 from climpy.sample import paleogeography
+from climpy.testing import orca_like_grid
 """
 
 # ---------------------------------------------------------------------------------------------------------
@@ -705,47 +707,50 @@ BATHYMETRY = Notebook(
 
 **One idea:** the ocean model does not use the atmosphere's latitude-longitude grid. NEMO runs on **ORCA2**,
 a curvilinear grid of 182 x 149 cells whose north pole is moved onto land (two poles, in Asia and North America
-today) so that no grid point sits on the singular geographic pole (Madec & Imbard, 1996). The bathymetry must
-be sampled onto that grid, and its land-sea mask becomes the ocean's coastline.
+for today's geography) so that no grid point sits on the singular geographic pole (Madec & Imbard, 1996). The
+bathymetry must be sampled onto that grid, and its land-sea mask becomes the ocean's coastline.
 
 Input: the topography (after internal oceans) and, optionally, an ORCA grid file. Outputs: `bathy.nc`
 (`Bathymetry`, metres, **positive down**, 0 on land, `nav_lon`/`nav_lat`), and two products of the same
 topography for the land and atmosphere models: the **soils** (colour and texture classes) and the 1/6 degree
-**RELIEF** used by LMDZ's sub-grid orography."""
+**RELIEF** from which LMDZ derives its sub-grid orography."""
         ),
         code(
             IMPORTS_VIEWS
             + """
-import numpy as np
+import xarray as xr
 
-from climpy.io import open_grid, open_topography, write_netcdf
-from climpy.orca_products import bathymetry_on_orca, orca_like_grid, relief, soils
+from climpy.io import open_topography, write_netcdf
+from climpy.orca_products import bathymetry_on_orca, relief, soils
 from climpy.sample import paleogeography
+from climpy.testing import orca_like_grid
 """
         ),
         params(
             """\
 topo_path = "sample:1.0"
-routing_path = ""
 orca_grid_path = ""
 bathy_path = "bathy.nc"
 soils_path = "soils.nc"
 relief_path = "relief.nc"
+method = "nearest"
 """
         ),
-        code(LOAD_TOPO + "grid = open_grid(orca_grid_path) if orca_grid_path else orca_like_grid()\n"),
+        code(LOAD_TOPO),
         md(
             """\
 ## The ORCA grid
 
-Without a grid file (`orca_grid_path = ""`) climpy builds an ORCA2-like grid: the same 182 x 149 layout, two
-overlap columns (column 0 repeats column 180 and column 181 repeats column 1, so the ocean wraps around), and a
-**north fold**: the top row is folded onto itself, cell `x` meeting cell `nx - x`. For production runs use the
-grid file of your paleo-ORCA configuration (e.g. `paleorca2_40Ma_grid.nc`)."""
+Give the grid file of your paleo-ORCA configuration in `orca_grid_path` (e.g. `paleorca2_40Ma_grid.nc`, with
+2-D `lat`/`lon`). Without one (`orca_grid_path = ""`), the lesson uses an ORCA2-shaped grid from
+`climpy.testing`: the same 182 x 149 layout with the same topology, two **overlap columns** (column 0 repeats
+column 180 and column 181 repeats column 1, so the ocean wraps around) and a **north fold** (the top row is
+folded onto itself), but on a regular latitude-longitude lattice instead of the true ORCA2 mesh."""
         ),
         code(
             """\
-bathy = bathymetry_on_orca(topo, grid)
+orca = xr.open_dataset(orca_grid_path) if orca_grid_path else orca_like_grid(149, 182)
+bathy = bathymetry_on_orca(topo, orca, method=method)
 bathy
 """
         ),
@@ -754,20 +759,20 @@ bathy
 depth = bathy.Bathymetry.values
 ocean = depth > 0
 print(f"grid {depth.shape[1]} x {depth.shape[0]}, ocean cells {int(ocean.sum())} ({ocean.mean():.0%})")
-print(f"depth range {depth[ocean].min():.0f} .. {depth[ocean].max():.0f} m")
+print(f"depth {depth[ocean].min():.0f} .. {depth[ocean].max():.0f} m")
 """
         ),
         md(
             """\
-The ORCA grid in index space (what NEMO sees) and the depth histogram. Shelves (< 200 m) and abyssal plains
+The bathymetry in index space (what NEMO sees), and its histogram. Shelves (< 200 m) and abyssal plains
 (4000-6000 m) are the two humps of a realistic hypsometry."""
         ),
         code(
             """\
-b = bathy.Bathymetry.where(bathy.Bathymetry > 0)
+b = bathy.Bathymetry.where(bathy.Bathymetry > 0).rename("depth (m)")
 (
-    b.hvplot.image(x="x", y="y", cmap="Blues", title="Bathymetry on ORCA (m)", frame_width=420)
-    + b.hvplot.hist(bins=60, title="depth histogram", xlabel="depth (m)", frame_width=360)
+    b.hvplot.image(x="x", y="y", cmap="Blues", title="Bathymetry on ORCA", frame_width=420)
+    + b.hvplot.hist(bins=60, title="depth histogram", frame_width=360)
 ).cols(2)
 """
         ),
@@ -775,9 +780,10 @@ b = bathy.Bathymetry.where(bathy.Bathymetry > 0)
             """\
 ## Soils and RELIEF
 
-**Soils** (`soilcolor`, `soiltext`) give ORCHIDEE a bare-soil albedo class and a texture class per land cell;
-with no soil map for the past, every land cell gets a default class. **RELIEF** is the topography resampled to
-1/6 degree, from which LMDZ computes its sub-grid orography (gravity-wave drag) parameters."""
+**Soils** (`soilcolor`, `soiltext`) give ORCHIDEE a bare-soil colour (albedo) class and a texture class per land
+cell; with no soil map for the past, every land cell gets one default class. **RELIEF** is the topography
+resampled to 1/6 degree, from which LMDZ computes its sub-grid orography (gravity-wave drag) parameters; the
+original tool zeroed three columns at the dateline and three rows at each pole, this one does not."""
         ),
         code(
             """\
@@ -792,9 +798,10 @@ write_netcdf(rel, relief_path)
             """\
 ## Exercises
 
-1. Compare the coastline of `Bathymetry` with the land-sea mask of the 1 degree topography near the north fold:
-   which cells changed from land to ocean or back, and why does the resolution of ORCA2 vary with latitude?
-2. Open `paleorca2_40Ma_grid.nc` (if you have it) with `orca_grid_path` and compare the ocean cell count."""
+1. Set `method = "mean"` (the area-weighted mean of the source cells) and compare the ocean cell count and the
+   depth histogram with `"nearest"`. Which one keeps one-cell straits open?
+2. If you have `paleorca2_40Ma_grid.nc`, give it in `orca_grid_path`. Plot `orca.lat`: where are the grid's
+   two northern poles, and why does the ORCA2 resolution vary with latitude?"""
         ),
         md(_ref_list(REF_MADEC_IMBARD, REF_NEMO, REF_ORCHIDEE)),
     ],

@@ -233,7 +233,8 @@ def test_pipeline_dag_is_the_ipsl_one():
     assert upstream["regrid"] == set()
     assert upstream["internal_oceans"] == {"regrid"}
     assert upstream["routing"] == {"internal_oceans"}
-    assert "routing" in upstream["bathymetry"] and "routing" in upstream["pft"]
+    assert upstream["bathymetry"] == {"internal_oceans"}  # the topography, as routing reads it
+    assert upstream["pft"] == {"routing"}  # the routing file's land mask, as the original's worker
     assert upstream["passages"] == {"bathymetry"}
     for step in ("subbasins", "heatflow", "ahmcoef"):
         assert upstream[step] == {"passages"}
