@@ -107,3 +107,27 @@ def test_reference(name, shared_data, shared_reference):
     # overlap columns repeat their partners (the legacy tool treated them as extra cells)
     np.testing.assert_array_equal(icof[:, 0], icof[:, -2])
     np.testing.assert_array_equal(icof[:, -1], icof[:, 1])
+
+
+def test_cli_ahmcoef(tmp_path):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    core = np.full((4, 12), 3000.0)
+    core[:, 0] = 0
+    orca_like(core, np.array([-30.0, 0.0, 5.0, 40.0])).to_netcdf(tmp_path / "b.nc")
+    runner = CliRunner()
+    out = tmp_path / "ahm.nc"
+    res = runner.invoke(main, ["ahmcoef", str(tmp_path / "b.nc"), "-o", str(out), "--taper", "80,40,0"])
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(out) as ds:
+        np.testing.assert_array_equal(ds["icof"].values[1, 2:5], [80, 40, 0])
+    res = runner.invoke(
+        main, ["ahmcoef", str(tmp_path / "b.nc"), "-o", str(tmp_path / "x.nc"), "--taper", "a,b"]
+    )
+    assert res.exit_code == 2 and "--taper" in res.output and not (tmp_path / "x.nc").exists()
+    res = runner.invoke(
+        main, ["ahmcoef", str(tmp_path / "b.nc"), "-o", str(tmp_path / "x.nc"), "--band", "5", "-5"]
+    )
+    assert res.exit_code == 2 and "--band" in res.output

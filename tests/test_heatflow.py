@@ -145,3 +145,31 @@ def test_reference_equal_where_legacy_valid(name, shared_data, shared_reference)
     deep = ocean & (d >= d_max_age)
     np.testing.assert_allclose(q[deep], 490 / np.sqrt(200.0))
     assert np.all(q[~ocean] == 0) and np.all(ref[~ocean] == 0)
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_heatflow_writes_contract_and_refuses_bad_input(tmp_path):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    depth = np.linspace(0, 6000, 8 * 10).reshape(8, 10)
+    bathy_dataset(depth).to_netcdf(tmp_path / "bathy.nc")
+    out = tmp_path / "heat.nc"
+    runner = CliRunner()
+    res = runner.invoke(main, ["heatflow", str(tmp_path / "bathy.nc"), "-o", str(out), "--max-age", "150"])
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(out, decode_times=False) as ds:
+        assert ds["heatflow"].dims == ("time_counter", "y", "x")
+        assert ds["heatflow"].attrs["units"] == "mW/m2"
+        assert ds["heatflow"].values.min() >= 0 and ds["heatflow"].values[0][depth > 5700].min() > 39
+        assert "climpy_version" in ds.attrs
+    bad = tmp_path / "bad.nc"
+    res = runner.invoke(main, ["heatflow", str(tmp_path / "bathy.nc"), "-o", str(bad), "--variable", "depth"])
+    assert res.exit_code == 2 and "variable 'depth' not found" in res.output and "--variable" in res.output
+    assert not bad.exists()
+    res = runner.invoke(main, ["heatflow", str(tmp_path / "bathy.nc"), "-o", str(bad), "--max-age", "-1"])
+    assert res.exit_code == 2 and "--max-age" in res.output
+    (tmp_path / "junk.nc").write_text("not netcdf")
+    res = runner.invoke(main, ["heatflow", str(tmp_path / "junk.nc"), "-o", str(bad)])
+    assert res.exit_code == 2 and "cannot be read as NetCDF" in res.output and not bad.exists()

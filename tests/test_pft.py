@@ -129,3 +129,56 @@ def test_reference_testpath(shared_data, shared_reference):
     j = int(np.argmin(np.abs(lat - 15.25)))
     row = got[:, j][:, np.isfinite(got[0, j])]
     np.testing.assert_allclose(row, np.broadcast_to((np.asarray(DEFAULT_TABLE[1]) / 100)[:, None], row.shape))
+
+
+def test_cli_pft_table_round_trip(tmp_path):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    topo_dataset(2.0).to_netcdf(tmp_path / "topo.nc")
+    table = np.zeros((2, 14))
+    table[:, 0] = [40, 90]
+    table[0, 1 + 1] = 100
+    table[1, 1 + 9] = 100
+    np.savetxt(tmp_path / "t.csv", table, delimiter=",", header="upper_lat, 13 PFT %")
+    runner = CliRunner()
+    res = runner.invoke(
+        main,
+        ["pft", str(tmp_path / "topo.nc"), "-o", str(tmp_path / "p.nc"), "--table", str(tmp_path / "t.csv"),
+         "--table-out", str(tmp_path / "back.csv")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    back = np.loadtxt(tmp_path / "back.csv", delimiter=",", comments="#")
+    np.testing.assert_allclose(back, table)
+    res = runner.invoke(
+        main,
+        [
+            "pft",
+            str(tmp_path / "topo.nc"),
+            "-o",
+            str(tmp_path / "q.nc"),
+            "--table-from",
+            str(tmp_path / "p.nc"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    with (
+        xr.open_dataset(tmp_path / "q.nc", decode_times=False) as q,
+        xr.open_dataset(tmp_path / "p.nc", decode_times=False) as p,
+    ):
+        np.testing.assert_array_equal(q["maxvegetfrac"].values, p["maxvegetfrac"].values)
+    table[1, 11] = 50
+    np.savetxt(tmp_path / "bad.csv", table, delimiter=",")
+    res = runner.invoke(
+        main,
+        [
+            "pft",
+            str(tmp_path / "topo.nc"),
+            "-o",
+            str(tmp_path / "r.nc"),
+            "--table",
+            str(tmp_path / "bad.csv"),
+        ],
+    )
+    assert res.exit_code == 2 and "sums to 150, not 100" in res.output and not (tmp_path / "r.nc").exists()

@@ -120,3 +120,55 @@ def test_legacy_standard_regrid(shared_data, shared_reference):
     got = out["topo"].values
     inner = np.s_[:, 1:-1]
     np.testing.assert_allclose(got[inner], exp[inner], rtol=1e-6, atol=1e-6)
+
+
+def test_cli_regrid_steps_limits_and_target(tmp_path):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    src = field_on(target_grid(lon_step=1.0), lambda la, lo: np.cos(np.deg2rad(la)) * 1000 - 200)
+    src.to_netcdf(tmp_path / "src.nc")
+    runner = CliRunner()
+    res = runner.invoke(
+        main, ["regrid", str(tmp_path / "src.nc"), "-o", str(tmp_path / "a.nc"), "--step", "2"]
+    )
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(tmp_path / "a.nc") as a:
+        assert a["topo"].shape == (90, 180)
+        assert abs(integral(a) - integral(src)) <= 1e-9 * abs(integral(src))
+    steps = [
+        "--lon-step",
+        "0.5",
+        "--lat-step",
+        "0.25",
+        "--limits",
+        "-10",
+        "10",
+        "40",
+        "50",
+        "--method",
+        "bilinear",
+    ]
+    res = runner.invoke(main, ["regrid", str(tmp_path / "src.nc"), "-o", str(tmp_path / "b.nc"), *steps])
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(tmp_path / "b.nc") as b:
+        assert b["topo"].shape == (40, 40)
+    res = runner.invoke(
+        main,
+        [
+            "regrid",
+            str(tmp_path / "src.nc"),
+            "-o",
+            str(tmp_path / "c.nc"),
+            "--target",
+            str(tmp_path / "a.nc"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["regrid", str(tmp_path / "src.nc"), "-o", str(tmp_path / "d.nc")])
+    assert res.exit_code == 2 and "--step" in res.output
+    res = runner.invoke(
+        main, ["regrid", str(tmp_path / "src.nc"), "-o", str(tmp_path / "d.nc"), "--step", "0.7"]
+    )
+    assert res.exit_code == 2 and "whole number of steps" in res.output and not (tmp_path / "d.nc").exists()

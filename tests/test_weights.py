@@ -301,3 +301,43 @@ def test_agrees_with_cdo_gencon(orca2, tmp_path):
     a, c = matrix(ours), matrix(cdo)
     assert abs(a - c).max() < 1e-8  # CDO 2.1 (YAC clipping, same edge conventions): 1.2e-9 measured
     assert sp.linalg.norm(a - c) / sp.linalg.norm(a) < 1e-9
+
+
+def test_cli_weights(tmp_path):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    ocean = synthetic_orca(nx=26, ny=20)
+    ocean.to_netcdf(tmp_path / "grid.nc")
+    depth = np.where(np.arange(26)[None, :] % 5 == 0, 0.0, 3000.0) * np.ones((20, 1))
+    xr.Dataset({"Bathymetry": (("y", "x"), depth)}).to_netcdf(tmp_path / "bathy.nc")
+    lat = np.arange(-89.5, 90, 1.0)
+    lon = np.arange(-179.5, 180, 1.0)
+    topo = np.where(np.abs(lat)[:, None] > 60, 100.0, -100.0) * np.ones((1, lon.size))
+    xr.Dataset({"topo": (("lat", "lon"), topo)}, coords={"lat": lat, "lon": lon}).to_netcdf(
+        tmp_path / "topo.nc"
+    )
+    runner = CliRunner()
+    args = [
+        "weights",
+        str(tmp_path / "grid.nc"),
+        "--o2a",
+        str(tmp_path / "o2a.nc"),
+        "--a2o",
+        str(tmp_path / "a2o.nc"),
+    ]
+    res = runner.invoke(
+        main,
+        [*args, "--bathymetry", str(tmp_path / "bathy.nc"), "--atm-topography", str(tmp_path / "topo.nc")],
+    )
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(tmp_path / "o2a.nc") as w:
+        assert w.attrs["conventions"] == "SCRIP"
+        assert w["src_grid_imask"].values.reshape(20, 26)[:, 5].sum() == 0  # land column masked
+        dmask = w["dst_grid_imask"].values.reshape(95, 96)
+        assert dmask[0].sum() == 0 and dmask[47].all()  # polar land inactive, equator active
+    res = runner.invoke(main, [*args[:2], "--o2a", str(tmp_path / "x.nc"), "--a2o", str(tmp_path / "x.nc")])
+    assert res.exit_code == 2 and "different files" in res.output
+    res = runner.invoke(main, [*args, "--bathymetry", str(tmp_path / "topo.nc")])
+    assert res.exit_code == 2 and "--bathy-variable" in res.output
