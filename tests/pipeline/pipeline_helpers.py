@@ -30,6 +30,8 @@ def write_pipeline(project: Path, steps: dict, inputs: dict | None = None, name:
 def check_store(project: Path, *, allow_tmp: bool = True) -> dict[str, int]:
     """Assert the store is consistent: every build row points at files with the recorded hashes."""
     root = project / ".climpy"
+    if not (root / "runs.sqlite").exists():  # killed before the store was created
+        return {"builds": 0, "artifacts": 0, "running": 0}
     db = sqlite3.connect(root / "runs.sqlite")
     try:
         builds = [r[0] for r in db.execute("SELECT key FROM builds")]
