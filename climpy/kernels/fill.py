@@ -5,9 +5,10 @@ cells that rise above the current spill level and a plain FIFO queue for cells i
 and on flats, which are raised to the spill level without touching the priority queue.
 
 Why hand-written rather than ``heapq`` or pysheds' ``_priority_flood``: those push tuples
-(elevation, counter, row, col) of about 40 bytes each into a typed list. Here the heap holds only
-int64 flat indices and compares the filled elevations in place (8 bytes a queued cell), and both
-queues grow by doubling, so memory stays well under 100 bytes a cell even at 1e8 cells.
+(elevation, counter, row, col) of about 40 bytes each into a typed list. Here the heap is two
+plain arrays (float64 key, int64 flat index: 16 bytes a queued cell, and only the flood front is
+queued), ties need no counter because the filled surface does not depend on their order, and
+both queues grow by doubling, so memory stays well under 100 bytes a cell even at 1e8 cells.
 """
 
 from __future__ import annotations
@@ -21,35 +22,39 @@ __all__ = ["label_components_numba", "priority_flood_numba"]
 
 
 @njit(cache=True)
-def _sift_up_numba(heap, pos, z):
-    item = heap[pos]
-    key = z[item]
+def _heap_push_numba(hkey, hidx, size, key, idx):
+    pos = size
     while pos > 0:
         parent = (pos - 1) >> 1
-        p = heap[parent]
-        if z[p] <= key:
+        if hkey[parent] <= key:
             break
-        heap[pos] = p
+        hkey[pos] = hkey[parent]
+        hidx[pos] = hidx[parent]
         pos = parent
-    heap[pos] = item
+    hkey[pos] = key
+    hidx[pos] = idx
 
 
 @njit(cache=True)
-def _sift_down_numba(heap, size, z):
+def _heap_pop_numba(hkey, hidx, size):
+    """Remove the root of a heap of ``size`` items; the caller reads it first."""
+    size -= 1
+    key = hkey[size]
+    idx = hidx[size]
     pos = 0
-    item = heap[0]
-    key = z[item]
     while True:
         child = 2 * pos + 1
         if child >= size:
             break
-        if child + 1 < size and z[heap[child + 1]] < z[heap[child]]:
+        if child + 1 < size and hkey[child + 1] < hkey[child]:
             child += 1
-        if z[heap[child]] >= key:
+        if hkey[child] >= key:
             break
-        heap[pos] = heap[child]
+        hkey[pos] = hkey[child]
+        hidx[pos] = hidx[child]
         pos = child
-    heap[pos] = item
+    hkey[pos] = key
+    hidx[pos] = idx
 
 
 @njit(cache=True)
@@ -87,7 +92,9 @@ def priority_flood_numba(elev, ocean, seeds, periodic_x, open_edges):
     z = elev.copy().reshape(n)
     oc = ocean.reshape(n)
     closed = np.zeros(n, dtype=np.uint8)
-    heap = np.empty(max(1024, n // 32), dtype=np.int64)
+    cap = max(1024, n // 32)
+    hkey = np.empty(cap, dtype=np.float64)
+    hidx = np.empty(cap, dtype=np.int64)
     hsize = 0
     pit = np.empty(max(1024, n // 64), dtype=np.int64)
     phead = 0
@@ -112,26 +119,26 @@ def priority_flood_numba(elev, ocean, seeds, periodic_x, open_edges):
                     if cc < 0 or cc >= nc:
                         if not periodic_x:
                             continue
-                        cc = cc % nc
+                        cc = cc + nc if cc < 0 else cc - nc
                     if oc[rr * nc + cc]:
                         seed = True
                         break
             if seed:
                 closed[i] = 1
-                if hsize == heap.size:
-                    heap = _grow_numba(heap)
-                heap[hsize] = i
-                _sift_up_numba(heap, hsize, z)
+                if hsize == hkey.size:
+                    hkey = _grow_numba(hkey)
+                    hidx = _grow_numba(hidx)
+                _heap_push_numba(hkey, hidx, hsize, z[i], i)
                 hsize += 1
     for s in range(seeds.size):
         i = seeds[s]
         if closed[i]:
             continue
         closed[i] = 1
-        if hsize == heap.size:
-            heap = _grow_numba(heap)
-        heap[hsize] = i
-        _sift_up_numba(heap, hsize, z)
+        if hsize == hkey.size:
+            hkey = _grow_numba(hkey)
+            hidx = _grow_numba(hidx)
+        _heap_push_numba(hkey, hidx, hsize, z[i], i)
         hsize += 1
 
     while hsize > 0 or ptail > phead:
@@ -142,11 +149,9 @@ def priority_flood_numba(elev, ocean, seeds, periodic_x, open_edges):
                 phead = 0
                 ptail = 0
         else:
-            c0 = heap[0]
+            c0 = hidx[0]
+            _heap_pop_numba(hkey, hidx, hsize)
             hsize -= 1
-            if hsize > 0:
-                heap[0] = heap[hsize]
-                _sift_down_numba(heap, hsize, z)
         zc = z[c0]
         r = c0 // nc
         c = c0 - r * nc
@@ -158,7 +163,7 @@ def priority_flood_numba(elev, ocean, seeds, periodic_x, open_edges):
             if cc < 0 or cc >= nc:
                 if not periodic_x:
                     continue
-                cc = cc % nc
+                cc = cc + nc if cc < 0 else cc - nc
             j = rr * nc + cc
             if closed[j]:
                 continue
@@ -176,10 +181,10 @@ def priority_flood_numba(elev, ocean, seeds, periodic_x, open_edges):
                 pit[ptail] = j
                 ptail += 1
             else:
-                if hsize == heap.size:
-                    heap = _grow_numba(heap)
-                heap[hsize] = j
-                _sift_up_numba(heap, hsize, z)
+                if hsize == hkey.size:
+                    hkey = _grow_numba(hkey)
+                    hidx = _grow_numba(hidx)
+                _heap_push_numba(hkey, hidx, hsize, z[j], j)
                 hsize += 1
     return z.reshape(nr, nc)
 
@@ -229,7 +234,7 @@ def label_components_numba(mask, periodic_x):
                 if cc < 0 or cc >= nc:
                     if not periodic_x:
                         continue
-                    cc = cc % nc
+                    cc = cc + nc if cc < 0 else cc - nc
                 j = rr * nc + cc
                 if m[j] != 0 and labels[j] == 0:
                     labels[j] = nlab

@@ -48,7 +48,7 @@ def _neighbour_numba(r, c, k, nr, nc, periodic_x):
     if cc < 0 or cc >= nc:
         if not periodic_x:
             return -1
-        cc = cc % nc
+        cc = cc + nc if cc < 0 else cc - nc
     return rr * nc + cc
 
 
