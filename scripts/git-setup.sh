@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One command for contributors: nbstripout as a git filter (keeps outputs only in cells marked keep_output),
 # nbdime as git diff/merge driver for notebooks, and the pre-commit hooks (ruff, nbstripout).
+# Uses the project's .venv (created by scripts/setup.sh when missing), or the venv named by CLIMPY_VENV.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-[ -x .venv/bin/python ] || bash scripts/setup.sh
-bin="$root/.venv/bin"
+venv="${CLIMPY_VENV:-$root/.venv}"
+[ -x "$venv/bin/python" ] || { bash scripts/setup.sh; venv="$root/.venv"; }
+bin="$venv/bin"
 "$bin/nbstripout" --install --attributes .gitattributes --keep-id
 "$bin/nbdime" config-git --enable
 "$bin/pre-commit" install
