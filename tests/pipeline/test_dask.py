@@ -1,0 +1,51 @@
+"""The Dask executor on a real LocalCluster gives the same outputs as the local one (fan-out batch)."""
+
+from __future__ import annotations
+
+import netCDF4
+import numpy as np
+import pytest
+from pipeline_helpers import check_store, write_pipeline
+
+from climpy.pipeline import run_pipeline
+
+pytestmark = [pytest.mark.slow, pytest.mark.notebooks]
+
+STEPS = {
+    "a": {"notebook": "add.ipynb", "inputs": {"in_path": "inputs.x"}, "outputs": {"out_path": "a.txt"}},
+    "nc": {
+        "notebook": "netcdf.ipynb",
+        "parameters": {"scale": 3.0},
+        "inputs": {"in_path": "a.out_path"},
+        "outputs": {"out_path": "field.nc"},
+    },
+}
+
+
+def _fanout_project(root):
+    root.mkdir()
+    (root / "maps").mkdir()
+    for name, v in (("student1", "1"), ("student2", "5")):
+        (root / "maps" / f"{name}.txt").write_text(v)
+    (root / "in.txt").write_text("0")
+    return write_pipeline(root, STEPS, {"x": "in.txt"})
+
+
+def test_dask_matches_local_on_a_fanout_batch(tmp_path):
+    results = {}
+    for executor in ("local", "dask"):
+        proj = tmp_path / executor
+        pipe = _fanout_project(proj)
+        r = run_pipeline(pipe, project=proj, over=["x=maps/*.txt"], jobs=2, executor=executor)
+        assert r.exit_code == 0 and r.kernels_started == 4, r.summary()
+        results[executor] = {
+            s.node: (s.key, {p.name: p.read_bytes() for p in s.outputs.values()}) for s in r.steps
+        }
+        check_store(proj, allow_tmp=False)
+        with netCDF4.Dataset(proj / "outputs" / "student2" / "nc" / "field.nc") as ds:
+            np.testing.assert_array_equal(ds["field"][:], np.full((2, 3), (5 + 1) * 3.0))
+    assert set(results["dask"]) == {"student1/a", "student1/nc", "student2/a", "student2/nc"}
+    for node, (key, outs) in results["local"].items():
+        dkey, douts = results["dask"][node]
+        assert dkey == key  # same keys: they hash contents, never paths or the executor
+        assert douts["a.txt" if node.endswith("/a") else "field.nc"] == outs[next(iter(outs))]
