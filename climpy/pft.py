@@ -97,8 +97,9 @@ def pft(
     latitudes : sequence of float, degrees
         Upper edge (absolute latitude) of each band, strictly increasing, ending at 90.
         A cell belongs to the band ``lower <= |lat| < upper`` of its centre.
-    table : array_like (bands, 13), %
-        PFT percentages per band; each row sums to 100.
+    table : array_like (bands, 13), % or xarray.Dataset
+        PFT percentages per band; each row sums to 100. A Dataset with ``pft_table`` (band, veget)
+        and ``band_lat`` (band), as the PFT editor edits it, gives both the table and the latitudes.
     south_latitudes, south_table : optional
         A different table for the southern hemisphere (default: the northern one mirrored).
     north_to_south : bool
@@ -124,6 +125,8 @@ def pft(
     assigned by their own centre (the legacy output was shifted by a quarter degree and its last row
     and column were missing), optional asymmetric hemispheres, errors instead of asserts.
     """
+    if isinstance(table, xr.Dataset):
+        latitudes, table = table["band_lat"].values, table["pft_table"].transpose(..., "veget").values
     tn, ln = _check_table(table, latitudes, "pft (north)")
     if south_table is None and south_latitudes is None:
         ts, ls = tn, ln
