@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,13 +52,19 @@ def open_for_editing(path: PathLike) -> xr.Dataset:
 
 def app_factory(
     ds: xr.Dataset, *, kind: str = "map", variable: str | None = None, source: str = "",
-    output: PathLike | None = None,
+    output: PathLike | None = None, warm: bool = False,
 ) -> Callable[[], Any]:
     """Return a function that builds a fresh editor for each session (what ``pn.serve`` calls)."""
     from climpy.editors.diagnostics import editor_for
 
     cls = editor_for(kind)
     cls.state_class(ds, variable=variable, source=source)  # fail now (InputError), not per session
+    if warm:
+        # build and render one editor now: the first real page then finds datashader's numba
+        # functions compiled and the HoloViz modules imported (about 3 s saved on first render)
+        t0 = time.perf_counter()
+        cls(ds, variable=variable, source=source, output=output).__panel__().get_root()
+        logger.debug("editor warm-up in %.1f s", time.perf_counter() - t0)
 
     def build() -> Any:
         import panel as pn
@@ -84,7 +91,7 @@ def serve(
     import panel as pn
 
     ds = open_for_editing(path)
-    factory = app_factory(ds, kind=kind, variable=variable, source=str(path), output=output)
+    factory = app_factory(ds, kind=kind, variable=variable, source=str(path), output=output, warm=True)
     port = port or free_port(address)
     url = f"http://{address}:{port}/"
     server = pn.serve(
