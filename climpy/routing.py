@@ -200,6 +200,17 @@ def fill_depressions(ds: xr.Dataset, *, variable: str = "topo", lake_area: float
     reconstruction from the array border (``skimage.morphology.reconstruction``), which raises
     low coastal land whenever every row and column holds land; this does not.
 
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> z = np.full((18, 36), -1000.0)
+    >>> z[6:12, 10:20] = 500.0  # a square continent, 500 m high ...
+    >>> z[8, 14] = 100.0  # ... with a pit
+    >>> ds = xr.Dataset({"topo": (("lat", "lon"), z)},
+    ...                 coords={"lat": np.arange(-85.0, 90.0, 10.0), "lon": np.arange(-175.0, 180.0, 10.0)})
+    >>> float(fill_depressions(ds)["filled"][8, 14])
+    500.0
+
     References
     ----------
     .. [Barnes2014] Barnes, Lehman & Mulla (2014), Priority-Flood: an optimal depression-filling
@@ -292,6 +303,17 @@ def route(
       where hdiff = 0); distances use the sphere of radius 6 371 229 m.
     * Regional (non-periodic) grids drain across their outer ring; such edge cells are 98.
     * Basins of equal area are numbered by their outlet's position (south-west first).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> z = np.full((18, 36), -1000.0)
+    >>> z[6:12, 10:20] = 500.0
+    >>> ds = xr.Dataset({"topo": (("lat", "lon"), z)},
+    ...                 coords={"lat": np.arange(-85.0, 90.0, 10.0), "lon": np.arange(-175.0, 180.0, 10.0)})
+    >>> r = route(ds, n_rivers=2)
+    >>> int((r.trip == TRIP_RIVER).sum()), int(r.basins.max())
+    (2, 28)
 
     References
     ----------
