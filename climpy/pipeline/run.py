@@ -290,7 +290,7 @@ class _Runner:
         for param, rel in s.edits.items():
             p = (self.store.project / rel).resolve()
             h = self.store.file_hash(p) if p.is_file() else None
-            edits[param] = (str(p), h)
+            edits[param] = (rel, h)  # project-relative: outputs do not depend on where the project is
             inject[param] = str(p) if h else ""
         comps = {
             "climpy": [__version__, KEY_SCHEMA],
@@ -563,12 +563,10 @@ def _execute(
                             node.step,
                             node.member,
                             "blocked",
-                            f"upstream {bad[0].node} {bad[0].status}",
+                            _blocked_reason(bad[0]),
                         )
                     )
-                    runner.log(
-                        logging.WARNING, node.id, "blocked: upstream %s %s", bad[0].node, bad[0].status
-                    )
+                    runner.log(logging.WARNING, node.id, "blocked: %s", _blocked_reason(bad[0]))
                     progressed = True
                     continue
                 if any(u is None or u.status not in DONE for u in ups):
@@ -722,6 +720,11 @@ def _execute(
     return [results[n.id] for n in nodes], kernels
 
 
+def _blocked_reason(up: StepResult) -> str:
+    """Name the root cause: a step blocked by a blocked step inherits its reason."""
+    return up.reason if up.status == "blocked" else f"upstream {up.node} {up.status}"
+
+
 def _keep_failed(store: Store, run_id: str, nid: str, executed: Path) -> Path | None:
     if not executed.is_file():
         return None
@@ -795,9 +798,7 @@ def pipeline_status(
             ups = [results[u] for u in node.upstream]
             bad = [u for u in ups if u.status in BAD]
             if bad:
-                results[node.id] = StepResult(
-                    node.id, node.step, None, "blocked", f"upstream {bad[0].node} {bad[0].status}"
-                )
+                results[node.id] = StepResult(node.id, node.step, None, "blocked", _blocked_reason(bad[0]))
                 continue
             stale = [u for u in ups if u.status == "stale"]
             if stale:
