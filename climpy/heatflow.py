@@ -225,7 +225,7 @@ def heatflow(
             "heatflow: seafloor age given on %d of %d ocean cells", int((given & ocean).sum()), ocean.sum()
         )
     if steep_gradient is not None:
-        q = _smooth_steep(q, depth, ocean, steep_gradient, steep_min_heatflow)
+        q = _smooth_steep(q, depth, ocean, steep_gradient, steep_min_heatflow, nav_lat, nav_lon)
     q = np.where(ocean, q, 0.0)
 
     out = xr.Dataset(
@@ -286,31 +286,29 @@ def heatflow(
     return out
 
 
-def _smooth_steep(q, depth, ocean, threshold, min_heatflow):
+def _smooth_steep(q, depth, ocean, threshold, min_heatflow, nav_lat, nav_lon):
     """Replace steep high-flow ocean cells by the median of their non-steep ocean neighbours.
 
-    Works on the few selected cells only (fancy indexing), so it stays cheap on large grids.
+    Neighbours come from :meth:`climpy.io.grid.Grid.neighbours` (8-connected, across the periodic
+    seam, the ORCA overlap columns and the north fold); duplicated cells are synchronised after.
     """
+    from climpy.io.grid import Grid
+
+    grid = Grid.from_dataset(xr.Dataset(coords={"nav_lat": nav_lat, "nav_lon": nav_lon}))
     grad = np.abs(np.gradient(np.gradient(np.where(ocean, depth, 0.0), axis=0), axis=1))
     steep = ocean & (grad > threshold) & (q > min_heatflow)
     if not steep.any():
         return q
-    ny, nx = q.shape
-    jj, ii = np.nonzero(steep)
-    valid = ocean & ~steep
-    neigh = []
-    for dj in (-1, 0, 1):
-        for di in (-1, 0, 1):
-            if dj == 0 and di == 0:
-                continue
-            j2 = np.clip(jj + dj, 0, ny - 1)
-            i2 = (ii + di) % nx
-            neigh.append(np.where(valid[j2, i2], q[j2, i2], np.nan))
-    stack = np.stack(neigh)
-    has = np.isfinite(stack).any(axis=0)
-    med = np.full(jj.shape, np.nan)
-    med[has] = np.nanmedian(stack[:, has], axis=0)
-    out = q.copy()
-    out[jj[has], ii[has]] = med[has]
+    nb = grid.neighbours(8)[steep]  # (n_steep, 8) flat indices, -1 off the grid
+    valid = (ocean & ~steep).ravel()
+    qf = q.ravel()
+    vals = np.where((nb >= 0) & valid[np.maximum(nb, 0)], qf[np.maximum(nb, 0)], np.nan)
+    has = np.isfinite(vals).any(axis=1)
+    med = np.full(has.shape, np.nan)
+    med[has] = np.nanmedian(vals[has], axis=1)
+    out = qf.copy()
+    idx = np.flatnonzero(steep.ravel())
+    out[idx[has]] = med[has]
+    out = out[grid.canonical().ravel()]  # duplicates repeat the cell they stand for
     logger.info("heatflow: smoothed %d steep cells (%d kept, no valid neighbour)", has.sum(), (~has).sum())
-    return out
+    return out.reshape(q.shape)

@@ -84,8 +84,13 @@ def target_grid(
 
 def _nearest_1d(src: np.ndarray, dst: np.ndarray, *, periodic: bool) -> sp.csr_matrix:
     if periodic:
-        d = np.abs((dst[:, None] - src[None, :] + 180.0) % 360.0 - 180.0)
-        idx = np.argmin(d, axis=1)
+        # unwrap the source one cell beyond each end: nearest by sorted search, no n_dst x n_src matrix
+        m = src.size
+        ext = np.concatenate([[src[-1] - 360.0], src, [src[0] + 360.0]])
+        x = (dst - ext[0]) % 360.0 + ext[0]
+        k = np.clip(np.searchsorted(ext, x), 1, m + 1)
+        k = np.where(np.abs(x - ext[k - 1]) <= np.abs(ext[k] - x), k - 1, k)
+        idx = (k - 1) % m
     else:
         idx = np.clip(np.searchsorted(src, dst), 1, src.size - 1)
         idx = np.where(np.abs(dst - src[idx - 1]) <= np.abs(src[idx] - dst), idx - 1, idx)

@@ -109,6 +109,14 @@ def test_steep_smoothing_is_opt_in_and_never_zero():
     assert np.all(smooth > 0)
     assert (smooth != plain).any()
     assert smooth.max() <= plain.max()
+    # a seamount across the periodic seam: overlap columns stay copies of their partners
+    depth = np.full((8, 10), 5000.0)
+    depth[3:5, [1, 8]] = 2550.0
+    depth[:, 0], depth[:, 9] = depth[:, 8], depth[:, 1]
+    seam = heatflow(bathy_dataset(depth), steep_gradient=100.0)["heatflow"].values[0]
+    np.testing.assert_array_equal(seam[:, 0], seam[:, 8])
+    np.testing.assert_array_equal(seam[:, 9], seam[:, 1])
+    assert np.all(seam > 0)
 
 
 def test_errors_name_variable_and_fix():
