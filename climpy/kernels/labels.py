@@ -38,6 +38,7 @@ __all__ = [
     "halo",
     "label_bodies",
     "merge_labels_numba",
+    "nearest_seed_numba",
     "sync_duplicates",
 ]
 
@@ -306,3 +307,190 @@ def halo(
         # north of (ny-1, i) == north of (ny-3, nx-i) == (ny-2, nx-i)
         out[-1, 1:-1] = a[ny - 2, (nx - np.arange(nx)) % nx]
     return out
+
+
+@numba.njit(cache=True)
+def _arc_numba(lat1, coslat1, lon1, lat2, coslat2, lon2, radius):
+    # haversine great-circle distance (m) between two points given in radians
+    sp = np.sin(0.5 * (lat2 - lat1))
+    sl = np.sin(0.5 * (lon2 - lon1))
+    a = sp * sp + coslat1 * coslat2 * sl * sl
+    a = min(1.0, max(0.0, a))
+    return 2.0 * radius * np.arcsin(np.sqrt(a))
+
+
+@numba.njit(cache=True)
+def _neighbour_numba(k, q, ny, nx, fcanon, periodic_x):
+    # physical flat index of neighbour q (0 N, 1 S, 2 E, 3 W) of cell k, -1 if none
+    j = k // nx
+    i = k - j * nx
+    if q == 0:
+        j += 1
+    elif q == 1:
+        j -= 1
+    elif q == 2:
+        i += 1
+    else:
+        i -= 1
+    if j < 0 or j >= ny:
+        return -1
+    if i < 0 or i >= nx:
+        if not periodic_x:
+            return -1
+        i = i % nx
+    return fcanon[j * nx + i]
+
+
+@numba.njit(cache=True)
+def nearest_seed_numba(
+    mask: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    canon: np.ndarray,
+    seeds: np.ndarray,
+    seed_labels: np.ndarray,
+    periodic_x: bool,
+    radius: float,
+    levels: int = 1024,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-source shortest paths: the label of the nearest seed through ``mask``.
+
+    Dial's algorithm (a bucket queue): edge lengths are great-circle distances between the
+    centres of 4-neighbours, quantised to ``1 / levels`` of the longest edge, so each queue
+    operation is O(1) and memory is a few arrays. Written here rather than with
+    :func:`scipy.sparse.csgraph.dijkstra`, which needs the graph as an explicit sparse matrix
+    (55 s and 1.6 GB on a 0.1 degree grid), and rather than with a binary heap (cache misses
+    dominate at millions of cells). Explicit queue, no recursion.
+
+    Parameters
+    ----------
+    mask : bool (ny, nx)
+        Cells that paths may use (e.g. the world ocean), on physical cells.
+    lat, lon : float64 (ny, nx), degrees
+        Cell centres.
+    canon : int64 (ny, nx)
+        Physical flat index of every cell (:func:`canonical_index`); duplicates are never visited,
+        neighbours are reached through it, which handles the overlap columns and the fold.
+    seeds : int64 (m,)
+        Flat indices of the seed cells (physical cells inside ``mask``).
+    seed_labels : int8 (m,)
+        Label of each seed (> 0).
+    periodic_x : bool
+        Wrap in x (needed only without overlap columns; with them ``canon`` already wraps).
+    radius : float, m
+    levels : int
+        Quantisation steps per longest edge (path lengths are exact to about ``1 / levels`` of
+        an edge per step).
+
+    Returns
+    -------
+    labels : int8 (ny, nx)
+        Label of the nearest seed; 0 where unreachable or off the mask (duplicates: 0, sync after).
+    dist : float64 (ny, nx), m
+        Quantised path length to that seed; inf where unreachable.
+    """
+    ny, nx = mask.shape
+    n = ny * nx
+    fmask = mask.ravel()
+    rlat = np.deg2rad(lat.ravel())
+    rlon = np.deg2rad(lon.ravel())
+    clat = np.cos(rlat)
+    fcanon = canon.ravel()
+    # pass 1: length of the edge to the north and east neighbour of every cell; the longest sets
+    # the quantisation unit. Moving south/west from k to m uses m's north/east edge (it ends at k).
+    wn = np.zeros(n, dtype=np.float32)
+    we = np.zeros(n, dtype=np.float32)
+    longest = 0.0
+    for k in range(n):
+        if not fmask[k] or fcanon[k] != k:
+            continue
+        for q in (0, 2):
+            m = _neighbour_numba(k, q, ny, nx, fcanon, periodic_x)
+            if m >= 0 and m != k and fmask[m]:
+                w = _arc_numba(rlat[k], clat[k], rlon[k], rlat[m], clat[m], rlon[m], radius)
+                if q == 0:
+                    wn[k] = w
+                else:
+                    we[k] = w
+                longest = max(longest, w)
+    unit = longest / levels if longest > 0 else 1.0
+    nb = levels + 2  # circular buckets: live entries span at most levels + 1 distances
+    dist = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    lab = np.zeros(n, dtype=np.int8)
+    head = np.full(nb, -1, dtype=np.int64)
+    cap = max(1024, 2 * seeds.shape[0])
+    nxt = np.empty(cap, dtype=np.int64)
+    node = np.empty(cap, dtype=np.int64)
+    dval = np.empty(cap, dtype=np.int64)
+    used = 0
+    free = -1
+    live = 0
+    for s in range(seeds.shape[0]):
+        k = seeds[s]
+        if dist[k] != 0:
+            dist[k] = 0
+            lab[k] = seed_labels[s]
+            if used == cap:
+                nxt = np.concatenate((nxt, np.empty(cap, dtype=np.int64)))
+                node = np.concatenate((node, np.empty(cap, dtype=np.int64)))
+                dval = np.concatenate((dval, np.empty(cap, dtype=np.int64)))
+                cap *= 2
+            e = used
+            used += 1
+            node[e] = k
+            dval[e] = 0
+            nxt[e] = head[0]
+            head[0] = e
+            live += 1
+    cur = 0
+    while live > 0:
+        b = cur % nb
+        while head[b] != -1:
+            e = head[b]
+            head[b] = nxt[e]
+            k = node[e]
+            d = dval[e]
+            nxt[e] = free  # recycle the entry
+            free = e
+            live -= 1
+            if d != dist[k]:
+                continue  # stale entry (lazy deletion)
+            for q in range(4):
+                m = _neighbour_numba(k, q, ny, nx, fcanon, periodic_x)
+                if m < 0 or m == k or not fmask[m]:
+                    continue
+                if q == 0:
+                    w = wn[k]
+                elif q == 1:
+                    w = wn[m]
+                elif q == 2:
+                    w = we[k]
+                else:
+                    w = we[m]
+                nd = d + np.int64(w / unit + 0.5)
+                if nd < dist[m]:
+                    dist[m] = nd
+                    lab[m] = lab[k]
+                    if free != -1:
+                        e2 = free
+                        free = nxt[free]
+                    else:
+                        if used == cap:
+                            nxt = np.concatenate((nxt, np.empty(cap, dtype=np.int64)))
+                            node = np.concatenate((node, np.empty(cap, dtype=np.int64)))
+                            dval = np.concatenate((dval, np.empty(cap, dtype=np.int64)))
+                            cap *= 2
+                        e2 = used
+                        used += 1
+                    node[e2] = m
+                    dval[e2] = nd
+                    b2 = nd % nb
+                    nxt[e2] = head[b2]
+                    head[b2] = e2
+                    live += 1
+        cur += 1
+    out = np.full(n, np.inf)
+    for k in range(n):
+        if lab[k] > 0:
+            out[k] = dist[k] * unit
+    return lab.reshape(ny, nx), out.reshape(ny, nx)

@@ -170,3 +170,60 @@ def test_paleorca2_topology_is_f_fold_with_overlap(shared_data):
     n_plain = label_bodies(b > 0, periodic_x=True, overlap=2)[1]
     n_fold = label_bodies(b > 0, periodic_x=True, overlap=2, fold="F")[1]
     assert (n_plain, n_fold) == (3, 2)
+
+
+def _csgraph_nearest(mask, lat, lon, seeds, periodic):
+    """Oracle: scipy's Dijkstra on an explicit graph of the same 4-neighbour great-circle edges."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    from climpy.geo import great_circle_distance
+
+    ny, nx = mask.shape
+    rows, cols = [], []
+    for j in range(ny):
+        for i in range(nx):
+            for j2, i2 in ((j + 1, i), (j, i + 1)):
+                if i2 == nx and periodic:
+                    i2 = 0
+                if j2 < ny and i2 < nx and mask[j, i] and mask[j2, i2]:
+                    rows.append(j * nx + i)
+                    cols.append(j2 * nx + i2)
+    r, c = np.array(rows), np.array(cols)
+    w = great_circle_distance(lat.ravel()[r], lon.ravel()[r], lat.ravel()[c], lon.ravel()[c])
+    g = sparse.coo_matrix((w, (r, c)), shape=(ny * nx, ny * nx)).tocsr()
+    return csgraph.dijkstra(g, directed=False, indices=seeds)  # (n_seeds, ny * nx)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_nearest_seed_matches_csgraph_dijkstra(periodic):
+    from climpy.geo import EARTH_RADIUS
+    from climpy.kernels.labels import nearest_seed_numba
+
+    rng = np.random.default_rng(7)
+    ny, nx = 12, 20
+    lat2, lon2 = np.meshgrid(np.linspace(-80, 80, ny), -180 + 18 * (np.arange(nx) + 0.5), indexing="ij")
+    mask = rng.random((ny, nx)) < 0.75
+    seeds = np.flatnonzero(mask)[[0, 40, 90]]
+    lab, dist = nearest_seed_numba(
+        mask,
+        lat2,
+        lon2,
+        canonical_index((ny, nx)),
+        seeds,
+        np.array([1, 2, 3], dtype=np.int8),
+        periodic,
+        EARTH_RADIUS,
+        4096,
+    )
+    per_seed = _csgraph_nearest(mask, lat2, lon2, seeds, periodic)
+    ref = per_seed.min(axis=0).reshape(ny, nx)
+    reach = np.isfinite(ref)
+    assert (np.isfinite(dist) == reach).all()
+    np.testing.assert_allclose(dist[reach], ref[reach], rtol=2e-3, atol=2e3)
+    # labels agree wherever the two nearest seeds are not tied within the quantisation error
+    two = np.sort(np.where(np.isfinite(per_seed), per_seed, 1e30), axis=0)[:2]
+    clear = (reach.ravel() & (two[1] - two[0] > 5e3)).reshape(ny, nx)
+    assert clear.sum() > 0.5 * mask.sum()
+    np.testing.assert_array_equal(lab[clear], per_seed.argmin(axis=0).reshape(ny, nx)[clear] + 1)
+    assert (lab[~mask] == 0).all()
