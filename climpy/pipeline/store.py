@@ -440,6 +440,9 @@ class Store:
             if not target.exists():
                 continue
             link = view / name
+            rel = os.path.relpath(target, view)
+            if link.is_symlink() and os.readlink(link) == rel:
+                continue  # already current: a no-op run touches nothing
             tmp = view / f".{name}.{uuid.uuid4().hex[:6]}"
-            os.symlink(os.path.relpath(target, view), tmp)
+            os.symlink(rel, tmp)
             os.replace(tmp, link)
