@@ -81,9 +81,10 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
     -----
     Slope is ``(z - z_k) / dist[r, k]``; ties keep the first k in N, NE, ... order, so the result
     is invariant under a longitude roll. Cells with no strictly lower neighbour (flats, including
-    filled depressions) get the direction that decreases their breadth-first distance to the
-    flat's lower edge, over cells of exactly equal elevation: the "towards lower terrain" gradient
-    of Barnes, Lehman & Mulla (2014b), computed without changing the elevations.
+    filled depressions) follow the drainage mask of Barnes, Lehman & Mulla (2014b), computed
+    without changing the elevations: twice the breadth-first distance (over cells of exactly equal
+    elevation) from the flat's lower edge, minus the distance from its edge against higher land.
+    Flow on a flat therefore converges away from its walls towards its outlet.
     """
     nr, nc = z.shape
     n = nr * nc
@@ -163,6 +164,35 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
                 d[j] = d[i] + 1
                 queue[tail] = j
                 tail += 1
+    # away from higher terrain: breadth-first distance from flat cells next to higher land
+    a = np.zeros(n, dtype=np.int32)
+    tail = 0
+    for i in range(n):
+        if down[i] != _PENDING or d[i] < 0:
+            continue
+        r = i // nc
+        c = i - r * nc
+        for k in range(8):
+            j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+            if j >= 0 and not oc[j] and zf[j] > zf[i]:
+                a[i] = 1
+                queue[tail] = i
+                tail += 1
+                break
+    head = 0
+    while head < tail:
+        i = queue[head]
+        head += 1
+        r = i // nc
+        c = i - r * nc
+        for k in range(8):
+            j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+            if j >= 0 and down[j] == _PENDING and a[j] == 0 and d[j] > 0 and zf[j] == zf[i]:
+                a[j] = a[i] + 1
+                queue[tail] = j
+                tail += 1
+    # combined mask 2 * towards - away (Barnes 2014b; the per-flat constant cancels within a flat):
+    # the towards-parent is always strictly lower, so every flat cell drains and nothing cycles
     unresolved = 0
     for i in range(n):
         if down[i] != _PENDING:
@@ -174,12 +204,19 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
         r = i // nc
         c = i - r * nc
         bk = -1
-        bd = d[i]
+        best = 2 * d[i] - a[i]
         for k in range(8):
             j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
-            if j >= 0 and not oc[j] and zf[j] == zf[i] and d[j] >= 0 and d[j] < bd:
-                bd = d[j]
+            if j < 0 or oc[j] or zf[j] != zf[i] or d[j] < 0:
+                continue
+            if d[j] == 0:  # a lower edge of this flat: leave the flat at once
                 bk = k
+                break
+            m = 2 * d[j] - a[j]  # d > 0: a flat cell (its code may already be set)
+            if True:
+                if m < best:
+                    best = m
+                    bk = k
         down[i] = bk
     return down.reshape(nr, nc), unresolved
 

@@ -148,3 +148,20 @@ def test_flow_order_detects_a_cycle():
     down[1, 1] = 6  # W: a two-cell loop
     order, nland = flow_order_numba(down, False)
     assert nland == 2 and order.size == 0
+
+
+def test_flat_valley_flow_converges_away_from_its_walls():
+    # a flat valley floor (rows 2..6, cols 1..12) between walls, open to the west at row 4 only
+    z = np.full((9, 15), 100.0)
+    z[:, 0] = -10
+    z[2:7, 1:13] = 20.0
+    z[[2, 3, 5, 6], 1] = 100.0  # the valley drains through (4, 1) only
+    _, down, unresolved = _dirs(z)
+    assert unresolved == 0
+    order, nland = flow_order_numba(down, False)
+    assert order.size == nland
+    # far from the outlet, cells along both walls turn towards the valley axis (row 4)
+    # (N is row + 1): the south wall row flows NW, the north wall row SW, not W along the wall
+    assert np.all(down[2, 6:12] == 7)
+    assert np.all(down[6, 6:12] == 5)
+    assert np.all(down[4, 5:12] == 6)  # the axis flows straight west
