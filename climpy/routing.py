@@ -242,9 +242,10 @@ def route(
     """Compute the ORCHIDEE routing products of a topography on its own lat/lon grid.
 
     Fills depressions from the ocean (:func:`fill_depressions`), gives every land cell the D8
-    direction of steepest descent by slope over great-circle distances (flats drain towards
-    their lower edge [Barnes2014b]_), labels basins by outlet, accumulates spherical cell areas
-    downstream and measures the along-river distance to the ocean.
+    direction of steepest descent by slope over great-circle distances (flats drain by the
+    combined towards-lower/away-from-higher mask of [Barnes2014b]_), labels basins by outlet,
+    accumulates spherical cell areas downstream and measures the along-river distance to the
+    ocean.
 
     Parameters
     ----------
@@ -295,8 +296,8 @@ def route(
     * Directions follow the steepest slope (drop / great-circle distance), not the largest
       drop, so diagonal moves are not favoured; ocean neighbours count as sea level (0 m), not
       their depth. About a third of land cells therefore differ from stn.nc in ``trip``.
-    * No epsilon is added to flats: ``orog`` is the filled topography and flats drain by
-      breadth-first distance to their lower edge.
+    * No epsilon is added to flats: ``orog`` is the filled topography; flat cells drain by
+      Barnes et al.'s (2014b) mask (towards the flat's outlet, away from its walls).
     * Outlets keep their cell (the legacy tool rearranged some 2 x 2 blocks around outlets), and
       no pole row is forced to flow north/south.
     * ``riverl`` is NaN on ocean (legacy: -1000); ``topoind`` is finite on land (legacy: NaN/inf
