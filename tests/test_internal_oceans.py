@@ -284,3 +284,25 @@ def test_reference_input_topography(shared_data):
     poles = pole_problems(ds)
     assert int(poles.n_pole_problems) > 0  # the 60 Ma input has ocean south of 78S
     assert (poles.pole_problem.values[ds.lat.values > -78] != 1).all()
+
+
+# ----------------------------------------------------------------------------- sample paleogeography
+@pytest.mark.parametrize("resolution", [1.0, 0.5])
+def test_sample_internal_seas_found_across_the_dateline(resolution):
+    from climpy.sample import paleogeography
+
+    ds = paleogeography(resolution=resolution)
+    res = internal_oceans(ds)
+    # the sample has two internal seas: I1 at (48N, 45E) and I2 at (10S, 179E) across the date line
+    assert int(res.n_internal) == 2
+    lab = res.label.values
+    lat, lon = ds.lat.values, ds.lon.values
+    centres = {}
+    for b in (2, 3):
+        jj, ii = np.nonzero(lab == b)
+        centres[b] = (lat[jj].mean(), lon[ii].min(), lon[ii].max())
+    i2 = next(c for c in centres.values() if abs(c[0] + 10) < 2)
+    i1 = next(c for c in centres.values() if abs(c[0] - 48) < 2)
+    assert i2[1] < -179 and i2[2] > 179  # one body on both sides of the seam
+    assert 35 < i1[1] < i1[2] < 55
+    assert int(internal_oceans(fill_internal_oceans(ds)).n_internal) == 0

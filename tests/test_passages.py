@@ -196,3 +196,23 @@ def test_reference_curvilinear_passages(shared_data):
     assert _brute_force_count(ds) == 29
     assert int(passages(widen_passages(ds)).n_passages) == 0
     assert int(passages(close_passages(ds)).n_passages) == 0
+
+
+@pytest.mark.parametrize("resolution", [1.0, 0.5])
+def test_sample_straits_are_found_and_closing_them_isolates_their_seas(resolution):
+    from climpy.sample import paleogeography
+
+    ds = paleogeography(resolution=resolution)
+    res = passages(ds)
+    lat, lon = ds.lat.values, ds.lon.values
+    j, i, kind = res.cell_j.values, res.cell_i.values, res.kind.values
+    # strait S2: meridional channel north from sea K (30N, 75W) along the column nearest 75W
+    col = np.argmin(np.abs(lon + 75))
+    mer = kind == 1
+    assert mer.sum() >= 3 and (np.abs(i[mer] - col) <= 1).all() and (lat[j[mer]] > 30).all()
+    # strait S1: zonal channel west from sea M (36N, 30E) along the row nearest 36N
+    zon = kind == 2
+    assert zon.sum() >= 3 and (np.abs(lat[j[zon]] - 36) <= resolution).all() and (lon[i[zon]] < 30).all()
+    # closing both straits cuts seas M and K from the world ocean: 2 more internal oceans
+    assert int(internal_oceans(close_passages(ds)).n_internal) == int(internal_oceans(ds).n_internal) + 2
+    assert int(internal_oceans(widen_passages(ds)).n_internal) == int(internal_oceans(ds).n_internal)
