@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -125,9 +126,14 @@ def main(argv: list[str] | None = None) -> int:
             # into a scratch copy of notebooks/ so nothing lands in the repository
             with tempfile.TemporaryDirectory() as tmp:
                 work = Path(tmp) / "notebooks"
-                work.mkdir()
-                (Path(tmp) / "pipeline.yaml").write_text((HERE.parent / "pipeline.yaml").read_text())
-                ran, secs = execute(path, work)
+                shutil.copytree(HERE, work, ignore=shutil.ignore_patterns("*.nc", "__pycache__"))
+                shutil.copy(HERE.parent / "pipeline.yaml", Path(tmp) / "pipeline.yaml")
+                try:
+                    ran, secs = execute(work / path.name, work)
+                except Exception as err:  # report and go on with the next notebook
+                    print(f"{spec.name}: FAILED: {str(err)[-2000:]}")
+                    status = 1
+                    continue
             by_id = {c.id: c for c in ran.cells}
             for c in nb.cells:
                 if c.metadata.get("keep_output"):

@@ -590,6 +590,7 @@ from climpy.sample import paleogeography
 topo_path = "sample:1.0"
 routing_path = "routing.nc"
 n_rivers = 199
+lake_area = None
 """
         ),
         code(LOAD_TOPO),
@@ -617,11 +618,13 @@ inland sink, 98 for a coastal outflow and 99 for a river mouth.
 
 Following `trip` downstream from every cell ends at exactly one outlet; the cells sharing an outlet form a
 **basin**. The `n_rivers` largest basins end in a **river mouth** (99), where ORCHIDEE delivers the river's
-discharge to one ocean point; the many small coastal basins just spill along the coast (98)."""
+discharge to one ocean point; the many small coastal basins just spill along the coast (98). A closed
+depression that is a real endorheic basin (like the Caspian's) can be kept as a lake instead of being filled:
+with `lake_area` (m2), such basins larger than that end in an inland sink (97)."""
         ),
         code(
             """\
-routing = route(topo, n_rivers=n_rivers)
+routing = route(topo, n_rivers=n_rivers, lake_area=lake_area)
 routing
 """
         ),
@@ -671,8 +674,8 @@ basin_km2.hvplot.hist(bins=40, title="basin areas", ylabel="basins", frame_width
 
 1. Set `n_rivers = 20` and re-run. What happens to the discharge of the other basins in the model? Why does
    ORCHIDEE care whether a basin ends in a river mouth (99) or a coastal outflow (98)?
-2. Find an inland sink (`trip == 97`) well above sea level on the sample map. What happens to its water in the
-   model, and what would you change in the topography (notebook 01) to let it drain?"""
+2. Set `lake_area = 1e10` (10 000 km2) and re-run: how many inland sinks (97) appear, and where? What happens
+   to the water of such a basin in the model?"""
         ),
         md(_ref_list(REF_BARNES, REF_BARNES_FLATS, REF_OCALLAGHAN, REF_GUIMBERTEAU, REF_ORCHIDEE)),
     ],
@@ -770,6 +773,7 @@ The bathymetry in index space (what NEMO sees), and its histogram. Shelves (< 20
         code(
             """\
 b = bathy.Bathymetry.where(bathy.Bathymetry > 0).rename("depth (m)")
+b = b.assign_coords(x=b.x, y=b.y)  # index coordinates: the grid as NEMO sees it
 (
     b.hvplot.image(x="x", y="y", cmap="Blues", title="Bathymetry on ORCA", frame_width=420)
     + b.hvplot.hist(bins=60, title="depth histogram", frame_width=360)
@@ -941,28 +945,37 @@ edits_path = ""
 ## A first guess
 
 Seed points (one or more per basin, in latitude and longitude) are snapped to the world ocean; every ocean cell
-joins the basin of the seed it reaches first through the ocean, without crossing land. Where basins meet in open
-water (south of Africa, in the Southern Ocean) the boundary is a convention, not physics: that is what the
-editor is for. Every world-ocean cell ends up in exactly one basin; land and internal oceans in none."""
+joins the basin of the seed it reaches first through the ocean, without crossing land. Every world-ocean cell
+ends up in exactly one basin; land and internal oceans in none. So the masks follow the coastlines: where two
+basins meet in open water (south of Africa, in the Southern Ocean) the boundary is a convention."""
         ),
         code(
             """\
-basins = subbasins(bathy)
-basins
+first_guess = subbasins(bathy)
+first_guess
 """
         ),
-        editor_cell("SubBasinsEditor", "basins"),
+        md(
+            """\
+## Moving a boundary
+
+The editor shows the bathymetry with the three basins recomputed live. Where a boundary runs through a narrow
+gap (a strait between two basins), closing or deepening a few cells moves it. The edits of this step only
+shape the masks: the bathymetry the ocean model reads is the output of notebook 05."""
+        ),
+        editor_cell("SubBasinsEditor", "bathy"),
         md(BATCH_NOTE),
-        code("out = apply_edits(basins, editor.state.edit_file())"),
+        code("out = subbasins(apply_edits(bathy, editor.state.edit_file()))"),
         check(
             """\
 for name in ("atlmsk", "pacmsk", "indmsk"):
-    print(f"{name}: {int(out[name].sum())} ocean cells")
+    print(f"{name}: {int(first_guess[name].sum())} ocean cells in the first guess, {int(out[name].sum())} now")
 """
         ),
         code(
             """\
-(out.atlmsk + 2 * out.pacmsk + 3 * out.indmsk).rename("basin").hvplot.image(
+basin = (out.atlmsk + 2 * out.pacmsk + 3 * out.indmsk).rename("basin")
+basin.assign_coords(x=basin.x, y=basin.y).hvplot.image(  # index coordinates, as NEMO sees the grid
     x="x", y="y", cmap="Set2", title="1 Atlantic, 2 Pacific, 3 Indian", frame_width=480
 )
 """
@@ -1050,6 +1063,7 @@ GDH1 law, with the shelf value on the left."""
         code(
             """\
 h = hf.heatflow.isel(time_counter=0).where(bathy.Bathymetry > 0).rename("heat flow (mW/m2)")
+h = h.assign_coords(x=h.x, y=h.y)  # index coordinates: the grid as NEMO sees it
 points = pd.DataFrame({"depth (m)": bathy.Bathymetry.values[ocean], "heat flow (mW/m2)": q[ocean]})
 (
     h.hvplot.image(x="x", y="y", cmap="inferno", title="geothermal heat flow", frame_width=420)
@@ -1123,7 +1137,8 @@ print(f"cells with reduced viscosity (icof < 100): {int((icof < 100).sum())}")
         ),
         code(
             """\
-ahm.icof.hvplot.image(x="x", y="y", cmap="viridis", title="icof (%)", frame_width=480)
+icof_map = ahm.icof.assign_coords(x=ahm.x, y=ahm.y)  # index coordinates, as NEMO sees the grid
+icof_map.hvplot.image(x="x", y="y", cmap="viridis", title="icof (%)", frame_width=480)
 """
         ),
         code("write_netcdf(ahm, ahmcoef_path)"),
@@ -1151,76 +1166,79 @@ PFT = Notebook(
 **One idea:** ORCHIDEE does not simulate species but 13 **plant functional types** (PFTs: bare soil, tropical
 broad-leaved evergreen trees, temperate needleleaf, C3 and C4 grasses, crops, ...). For each land cell it needs
 the maximum fraction of each PFT, `maxvegetfrac`. For a deep-time climate there is no vegetation map, so a
-common first choice is a table of **latitude bands**, each with a mix of PFTs that sums to 100 %, applied
-symmetrically (or not) in both hemispheres.
+common first choice is a table of **latitude bands**, each with a mix of PFTs that sums to 100 %, applied to
+both hemispheres (or with a different table in the south).
 
-Input: the routing file (its land-sea mask). Output: the PFT map (`maxvegetfrac`, %, ocean missing)."""
+Input: the routing file (its land-sea mask, the land of the land model). Output: the PFT map (`maxvegetfrac`,
+fraction 0..1 per PFT, missing on the ocean)."""
         ),
         code(
             IMPORTS_VIEWS
             + """
+from climpy.editors.diagnostics import pft_table_dataset
 from climpy.edits import apply_edits
 from climpy.io import open_topography, write_netcdf
-from climpy.pft import default_pft_table, pft_map
+from climpy.pft import pft
 from climpy.sample import paleogeography
 """
         ),
         params(
             """\
-topo_path = "sample:1.0"
+routing_path = "sample:1.0"
 pft_path = "pft.nc"
 edits_path = ""
 """
         ),
-        code(LOAD_TOPO),
+        code(
+            """\
+land = (
+    paleogeography(resolution=float(routing_path.removeprefix("sample:")), seed=0)
+    if routing_path.startswith("sample:")
+    else open_topography(routing_path, variable="orog", nan_policy="ocean")  # routing.nc: NaN on the ocean
+)
+"""
+        ),
         md(
             """\
 ## The table
 
-Rows are latitude bands (upper edge in degrees, from the equator poleward), columns the 13 PFTs in percent.
-Every row must sum to 100. The editor lets you change the table and shows the map it produces."""
+Rows are latitude bands (upper edge in degrees of absolute latitude, from the equator poleward), columns the 13
+PFTs, in percent; every row must sum to 100. The default is the original tool's table, a rough conversion of
+BIOME4 megabiomes to ORCHIDEE PFTs. In the editor, select cells of the table image (x = PFT, y = band), *set* a
+value and *Apply*: the vegetation map on the right is recomputed, and the table says which row no longer sums
+to 100."""
         ),
+        editor_cell("PFTEditor", "land"),
+        md(BATCH_NOTE.replace("on the input", "on the default table")),
         code(
             """\
-table = default_pft_table()
-if edits_path:
-    table = apply_edits(table, edits_path)
-table
-"""
-        ),
-        code(
-            """\
-from climpy.editors import PFTEditor
-
-editor = PFTEditor(topo, table)
-editor
-"""
-        ),
-        md(BATCH_NOTE),
-        code(
-            """\
-pft = pft_map(topo, editor.table)
+table = apply_edits(pft_table_dataset(), editor.state.edit_file())
+veg = pft(land, latitudes=table.band_lat.values, table=table.pft_table.values)
+veg
 """
         ),
         check(
             """\
-frac = pft.maxvegetfrac
-print(f"PFTs {frac.sizes['veget']}, land cells {int(frac.isel(veget=0).notnull().sum())}")
-print(f"sum over PFTs on land: {float(frac.sum('veget').where(frac.isel(veget=0).notnull()).min()):.1f} %")
+frac = veg.maxvegetfrac.isel(time_counter=0)
+on_land = frac.notnull().all("veget")
+total = frac.sum("veget").where(on_land)
+print(f"{frac.sizes['veget']} PFTs, {int(on_land.sum())} land cells")
+print(f"sum of the fractions on land: {float(total.min()):.3f} .. {float(total.max()):.3f}")
 """
         ),
         code(
             """\
-frac.hvplot.image(x="lon", y="lat", groupby="veget", cmap="YlGn", clim=(0, 100), frame_width=480, widget_location="bottom")
+frac.hvplot.image(x="lon", y="lat", groupby="veget", cmap="YlGn", clim=(0, 1), frame_width=480,
+                  aspect=2, widget_location="bottom", title="maxvegetfrac")
 """
         ),
-        code("write_netcdf(pft, pft_path)"),
+        code("write_netcdf(veg, pft_path)"),
         md(
             """\
 ## Exercises
 
-1. Make the southern hemisphere drier: give its subtropical band more bare soil and C4 grass. What happens to
-   the sum check if a row does not add up to 100?
+1. Make the southern subtropics drier: give the 15-35 degree band more bare soil (PFT 1) and C4 grass (PFT 11).
+   What does `climpy.pft.pft` say if a row does not add up to 100?
 2. Why is a latitude-band vegetation a poor choice for a world with a large continent in the tropics?"""
         ),
         md(_ref_list(REF_ORCHIDEE)),
