@@ -8,6 +8,20 @@ writes atomically with a fixed encoding and provenance attributes; :class:`Grid`
 from __future__ import annotations
 
 from climpy.io.grid import Grid, detect_north_fold, fold_partner
-from climpy.io.write import write_netcdf
+from climpy.io.open import open_bathymetry, open_dataset, open_grid, open_topography
+from climpy.io.validate import validate_bathymetry, validate_topography
+from climpy.io.write import check_output_path, write_netcdf
 
-__all__ = ["Grid", "detect_north_fold", "fold_partner", "write_netcdf"]
+__all__ = [
+    "Grid",
+    "check_output_path",
+    "detect_north_fold",
+    "fold_partner",
+    "open_bathymetry",
+    "open_dataset",
+    "open_grid",
+    "open_topography",
+    "validate_bathymetry",
+    "validate_topography",
+    "write_netcdf",
+]
