@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -22,10 +23,9 @@ import xarray as xr
 from climpy import __version__
 from climpy.exceptions import GridError, InputError
 from climpy.geo import cell_area_regular, great_circle_distance, is_periodic_lon
+from climpy.io.grid import Grid
 from climpy.kernels.labels import (
     canonical_mask,
-    detect_fold,
-    detect_overlap,
     halo,
     label_bodies,
     sync_duplicates,
@@ -83,7 +83,7 @@ class GridTopology:
     fold: str | None
 
     @property
-    def kw(self) -> dict:
+    def kw(self) -> dict[str, Any]:
         """Keyword arguments of the kernels in :mod:`climpy.kernels.labels`."""
         return {"periodic_x": self.periodic_x, "overlap": self.overlap, "fold": self.fold}
 
@@ -137,10 +137,6 @@ def grid_topology(ds: xr.Dataset) -> GridTopology:
     GridError
         If no latitude/longitude coordinates are found.
     """
-    try:  # the io helper's Grid knows areas from cell bounds; use it when present
-        from climpy.io.grid import Grid
-    except ImportError:  # pragma: no cover - io not installed yet
-        Grid = None  # noqa: N806
     lat = _coord(ds, ("lat", "nav_lat", "latitude"))
     lon = _coord(ds, ("lon", "nav_lon", "longitude"))
     if lat is None or lon is None:
@@ -162,21 +158,15 @@ def grid_topology(ds: xr.Dataset) -> GridTopology:
         raise GridError(f"latitude {lat.dims} and longitude {lon.dims} must both be 1-D or both 2-D (y, x)")
     lat2 = np.asarray(lat.values, dtype=float)
     lon2 = np.asarray(lon.values, dtype=float)
-    area = None
-    if Grid is not None:
-        g = Grid.from_dataset(ds)
-        periodic, overlap, fold = g.periodic_x, g.overlap, g.north_fold
-        if g.area is not None:
-            area = np.array(g.area, dtype=float)
-    else:  # pragma: no cover
-        overlap = detect_overlap(lat2, lon2)
-        fold = detect_fold(lat2, lon2)
-        periodic = bool(overlap)
-    kw = {"periodic_x": bool(periodic), "overlap": int(overlap), "fold": fold}
-    if area is None:
-        area = _approx_area(lat2, lon2, kw)
+    # the io Grid detects the overlap and the fold and knows areas from the file or the cell bounds
+    g = Grid.from_dataset(ds)
+    periodic, overlap, fold = bool(g.periodic_x), int(g.overlap), g.north_fold
+    if g.area is not None:
+        area = np.array(g.area, dtype=float)
+    else:
+        area = _approx_area(lat2, lon2, {"periodic_x": periodic, "overlap": overlap, "fold": fold})
     area = np.where(canonical_mask(lat2.shape, overlap=overlap, fold=fold), area, 0.0)
-    return GridTopology((str(lat.dims[0]), str(lat.dims[1])), lat2, lon2, area, *kw.values())
+    return GridTopology((str(lat.dims[0]), str(lat.dims[1])), lat2, lon2, area, periodic, overlap, fold)
 
 
 def ocean_field(ds: xr.Dataset, variable: str | None = None) -> tuple[str, bool]:
@@ -433,7 +423,8 @@ def open_internal_oceans(
     name, down = ocean_field(ds, variable)
     if not depth > 0:
         raise InputError(f"depth={depth}: opened cells must be ocean, give a depth > 0 m (positive down)")
-    arr = _cells_array(cells, ds[name].shape, f"open_internal_oceans({name!r})")
+    ny, nx = ds[name].shape
+    arr = _cells_array(cells, (ny, nx), f"open_internal_oceans({name!r})")
     mask = ocean_mask(ds, name)
     vals = np.array(ds[name].values, dtype=float)
     j, i = arr[:, 0], arr[:, 1]

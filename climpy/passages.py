@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -56,7 +56,7 @@ def find_passages(
         0 none, 1 meridional passage (open north-south, land east and west), 2 zonal passage.
         Duplicate cells carry their physical cell's value.
     """
-    kw = {"periodic_x": periodic_x, "overlap": overlap, "fold": fold}
+    kw: dict[str, Any] = {"periodic_x": periodic_x, "overlap": overlap, "fold": fold}
     o = sync_duplicates(np.asarray(ocean, dtype=bool), overlap=overlap, fold=fold)
     # two halos: "is ocean" and "is land", both False where there is no neighbour
     ho = halo(o.astype(np.int8), fill=0, **kw).astype(bool)
