@@ -16,6 +16,7 @@ import xarray as xr
 from climpy import __version__
 from climpy.exceptions import GridError, InputError
 from climpy.geo import cell_area_regular, is_periodic_lon, wrap_lon
+from climpy.io.grid import Grid
 
 __all__ = ["bathymetry_on_orca", "relief", "soils"]
 
@@ -65,7 +66,7 @@ def _nearest_regular(lat1, lon1, lat_t, lon_t) -> tuple[np.ndarray, np.ndarray]:
 
 def bathymetry_on_orca(
     ds: xr.Dataset,
-    orca: xr.Dataset,
+    orca: xr.Dataset | Grid,
     *,
     variable: str = "topo",
     method: Literal["nearest", "mean"] = "nearest",
@@ -77,9 +78,10 @@ def bathymetry_on_orca(
     ds : Dataset
         Topography ``variable`` in metres, positive up (ocean <= 0), either on a regular grid
         (lat, lon) of any resolution or on a curvilinear grid with 2-D ``lat``/``lon``.
-    orca : Dataset
-        The target grid, e.g. ``paleorca2_40Ma_grid.nc``: 2-D ``lat``/``lon`` or
-        ``nav_lat``/``nav_lon`` on (y, x); overlap columns and the north fold are detected.
+    orca : Dataset or Grid
+        The target grid, e.g. ``paleorca2_40Ma_grid.nc`` (a Dataset with 2-D ``lat``/``lon`` or
+        ``nav_lat``/``nav_lon`` on (y, x), or :func:`climpy.io.open_grid`'s Grid); overlap
+        columns and the north fold are detected.
     variable : str
         Name of the topography variable.
     method : {"nearest", "mean"}
@@ -106,12 +108,10 @@ def bathymetry_on_orca(
     Longitudes wrap (the legacy ``xarray.interp`` did not). Overlap columns and north-fold rows
     are copied from the cells they duplicate, so the field is consistent on the ORCA topology.
     """
-    from climpy.io.grid import Grid
-
     if method not in ("nearest", "mean"):
         raise InputError(f"method={method!r}: expected 'nearest' or 'mean'")
     da = _topo(ds, variable)
-    grid = Grid.from_dataset(orca)
+    grid = orca if isinstance(orca, Grid) else Grid.from_dataset(orca)
     if grid.kind == "latlon":
         raise GridError("the ORCA grid has 1-D coordinates; give a file with 2-D lat/lon (y, x) like ORCA2")
     z = np.asarray(da.values, dtype=float)
@@ -156,8 +156,7 @@ def bathymetry_on_orca(
             "bathymetry mean: %d of %d ORCA cells fell back to nearest", int((~have).sum()), have.size
         )
     out = out[canon].reshape(grid.shape)
-    lat_name = "nav_lat" if "nav_lat" in orca.variables else "lat"
-    dims = orca[lat_name].dims
+    dims = ("y", "x")
     return xr.Dataset(
         {
             "Bathymetry": (

@@ -9,48 +9,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 import click
 
 __all__ = ["COMMANDS"]
-
-
-def _open_topography(path: str, variable: str | None):
-    """Open through climpy.io.open_topography when it exists, else a minimal normalisation."""
-    try:
-        from climpy.io import open_topography  # type: ignore[attr-defined]
-    except ImportError:
-        open_topography = None
-    if open_topography is not None:
-        return open_topography(path, variable=variable)
-    import numpy as np
-    import xarray as xr
-
-    from climpy.exceptions import InputError
-    from climpy.geo import wrap_lon
-
-    try:
-        with xr.open_dataset(path) as raw:
-            ds = raw.load()
-    except (OSError, ValueError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise InputError(f"{path}: cannot be read as NetCDF ({first}); give a NetCDF topography") from err
-    ds = ds.rename({k: v for k, v in (("latitude", "lat"), ("longitude", "lon")) if k in ds.variables})
-    if variable is None:
-        two_d = [str(n) for n, v in ds.data_vars.items() if v.ndim == 2]
-        variable = "topo" if "topo" in ds.data_vars else (two_d[0] if len(two_d) == 1 else None)
-        if variable is None:
-            raise InputError(f"{path}: cannot tell the topography variable among {two_d}; pass --variable")
-    if variable not in ds.data_vars:
-        raise InputError(
-            f"{path}: variable {variable!r} not found (have {sorted(map(str, ds.data_vars))}); fix --variable"
-        )
-    da = ds[variable]
-    if "lat" not in da.dims or "lon" not in da.dims:
-        raise InputError(f"{path}: variable {variable!r} has dims {da.dims}; expected ('lat', 'lon')")
-    da = da.transpose("lat", "lon").astype(np.float64)
-    da = da.assign_coords(lon=wrap_lon(da["lon"].values)).sortby("lon").sortby("lat")
-    return xr.Dataset({"topo": da})
 
 
 def _command_line() -> str:
@@ -135,34 +98,28 @@ def route_cmd(
         )
 
     import numpy as np
-    import xarray as xr
 
     from climpy import orca_products, routing
-    from climpy.exceptions import InputError
-    from climpy.io import write_netcdf
+    from climpy.io import check_output_path, open_grid, open_topography, write_netcdf
 
-    ds = _open_topography(topo_path, variable)
-    var = "topo" if "topo" in ds.data_vars else (variable or "topo")
-    routed = routing.route(ds, variable=var, n_rivers=n_rivers, lake_area=lake_area)
-    products = [(output, routing.to_routing_file(routed))]
-    if orca_path:
-        try:
-            with xr.open_dataset(orca_path) as raw:
-                orca = raw.load()
-        except (OSError, ValueError) as err:
-            raise InputError(
-                f"{orca_path}: cannot be read as NetCDF ({err}); give an ORCA grid file"
-            ) from err
-        products.append(
-            (bathy_out, orca_products.bathymetry_on_orca(ds, orca, variable=var, method=bathy_method))
-        )
+    for path, name in ((output, "--output"), (bathy_out, "--bathy-out"), (soils_out, "--soils-out"),
+                       (relief_out, "--relief-out")):  # fmt: skip
+        if path:
+            check_output_path(path, option_name=name)
+    ds = open_topography(topo_path, variable=variable)
+    grid = open_grid(orca_path) if orca_path else None
+    routed = routing.route(ds, n_rivers=n_rivers, lake_area=lake_area)
+    products = [(output, "--output", routing.to_routing_file(routed))]
+    if grid is not None and bathy_out:
+        method: Literal["nearest", "mean"] = "mean" if bathy_method == "mean" else "nearest"
+        products.append((bathy_out, "--bathy-out", orca_products.bathymetry_on_orca(ds, grid, method=method)))
     if soils_out:
-        products.append((soils_out, orca_products.soils(ds, variable=var)))
+        products.append((soils_out, "--soils-out", orca_products.soils(ds)))
     if relief_out:
-        products.append((relief_out, orca_products.relief(ds, variable=var, resolution=relief_resolution)))
+        products.append((relief_out, "--relief-out", orca_products.relief(ds, resolution=relief_resolution)))
     cmd = _command_line()
-    for path, prod in products:
-        write_netcdf(prod, path, command=cmd, option_name="--output" if path == output else "output")
+    for path, name, prod in products:
+        write_netcdf(prod, path, command=cmd, option_name=name)
     trip = routed["trip"].values
     nbasins = int(np.nanmax(routed["basins"].values, initial=0))
     click.echo(
@@ -170,7 +127,7 @@ def route_cmd(
         f"{nbasins} basins, {int((trip == 99).sum())} river mouths, "
         f"{int((trip == 97).sum())} inland sinks"
     )
-    for path, _ in products:
+    for path, _, _ in products:
         click.echo(f"wrote {path}")
 
 
