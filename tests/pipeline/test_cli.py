@@ -85,3 +85,21 @@ def test_cli_errors_are_one_clear_line(project, args, code, match):
     assert r.exit_code == code, r.output
     assert match in r.output
     assert not (project / "sub" / "outputs").exists()  # nothing written on error
+
+
+def test_dry_run_fans_out_over_files_and_a_parameter_grid(project):
+    pipe = str(write_pipeline(project, STEPS, {"x": "in.txt"}))
+    (project / "maps").mkdir()
+    for name in ("m1", "m2"):
+        (project / "maps" / f"{name}.txt").write_text(name[-1])
+    r = _cli(
+        "run", pipe, "--project", str(project), "--dry-run", "--over", "maps/*.txt", "--grid", "b.value=1,2"
+    )
+    assert r.exit_code == 0, r.output
+    rows = _rows(r.output.split("\n\n")[0])
+    nodes = [n for n in rows if "/" in n]
+    assert sorted(nodes) == sorted(
+        f"{m}_value-{v}/{s}" for m in ("m1", "m2") for v in (1, 2) for s in ("a", "b")
+    )
+    assert all(rows[n][0].startswith("would-run") for n in nodes)
+    assert "0 kernel(s) started" in r.output and not (project / "outputs").exists()
