@@ -313,6 +313,11 @@ class Store:
         for p in (self.root / "tmp").iterdir():
             _rmtree(p)
             fixed["tmp"] += 1
+        view = self.project / "outputs"
+        if view.is_dir():  # half-made links of link_outputs (".<name>.<6 hex>"), not counted
+            for p in view.rglob(".*"):
+                if p.is_symlink() and len(p.suffix) == 7:
+                    p.unlink()
         keys = {r["key"] for r in self.db.execute("SELECT key FROM builds")}
         for p in (self.root / "store").iterdir():
             if p.name not in keys:
