@@ -119,12 +119,15 @@ def seafloor_age(
     """
     d = np.asarray(depth, dtype=float)
     d_transition = ridge_depth + subsidence * np.sqrt(transition_age)
-    young = (np.clip(d - ridge_depth, 0.0, None) / subsidence) ** 2
+    # evaluate each branch only where it applies (most cells of a map are land or shelf)
+    age = np.where(np.isnan(d), np.nan, 0.0)
+    young = (d > ridge_depth) & (d < d_transition)
+    age[young] = ((d[young] - ridge_depth) / subsidence) ** 2
+    old = d >= d_transition
+    ratio = (asymptotic_depth - d[old]) / depth_range
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (asymptotic_depth - d) / depth_range
-        old = np.where(ratio > 0, -np.log(np.where(ratio > 0, ratio, 1.0)) / decay, np.inf)
-    age = np.where(d < d_transition, young, old)
-    return np.where(np.isnan(d), np.nan, np.minimum(age, max_age))
+        age[old] = np.where(ratio > 0, -np.log(np.where(ratio > 0, ratio, 1.0)) / decay, np.inf)
+    return np.minimum(age, max_age)
 
 
 def heatflow(
