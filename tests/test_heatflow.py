@@ -181,3 +181,34 @@ def test_cli_heatflow_writes_contract_and_refuses_bad_input(tmp_path):
     (tmp_path / "junk.nc").write_text("not netcdf")
     res = runner.invoke(main, ["heatflow", str(tmp_path / "junk.nc"), "-o", str(bad)])
     assert res.exit_code == 2 and "cannot be read as NetCDF" in res.output and not bad.exists()
+
+
+def test_cli_heatflow_age_grid(tmp_path):
+    from click.testing import CliRunner
+
+    from climpy.cli import main
+
+    depth = np.full((4, 6), 3000.0)
+    bathy_dataset(depth).to_netcdf(tmp_path / "b.nc")
+    xr.Dataset({"age": (("y", "x"), np.full((4, 6), 100.0))}).to_netcdf(tmp_path / "age.nc")
+    xr.Dataset({"age": (("y", "x"), np.ones((2, 2)))}).to_netcdf(tmp_path / "small.nc")
+    runner = CliRunner()
+    res = runner.invoke(
+        main,
+        ["heatflow", str(tmp_path / "b.nc"), "-o", str(tmp_path / "h.nc"), "--age", str(tmp_path / "age.nc")],
+    )
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(tmp_path / "h.nc", decode_times=False) as ds:
+        np.testing.assert_allclose(ds["heatflow"].values, 49.0)
+    res = runner.invoke(
+        main,
+        [
+            "heatflow",
+            str(tmp_path / "b.nc"),
+            "-o",
+            str(tmp_path / "x.nc"),
+            "--age",
+            str(tmp_path / "small.nc"),
+        ],
+    )
+    assert res.exit_code == 2 and "regrid the ages" in res.output and not (tmp_path / "x.nc").exists()

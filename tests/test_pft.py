@@ -182,3 +182,17 @@ def test_cli_pft_table_round_trip(tmp_path):
         ],
     )
     assert res.exit_code == 2 and "sums to 150, not 100" in res.output and not (tmp_path / "r.nc").exists()
+
+
+def test_table_as_editor_dataset():
+    ds = topo_dataset(2.0)
+    lat = np.array([45.0, 90.0])
+    tab = np.zeros((2, NPFT))
+    tab[0, 1], tab[1, 5] = 100, 100
+    table = xr.Dataset(
+        {"pft_table": (("band", "veget"), tab)},
+        coords={"band_lat": ("band", lat), "veget": np.arange(1, NPFT + 1)},
+    )
+    a = pft(ds, table=table)
+    b = pft(ds, latitudes=lat, table=tab)
+    xr.testing.assert_identical(a, b)
