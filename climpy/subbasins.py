@@ -60,15 +60,24 @@ def _snap_seeds(
                 ) from err
             if cand.size == 0:
                 continue
-            d = great_circle_distance(plat, plon, clat, clon)
-            k = int(np.argmin(d))
-            if d[k] > MAX_SNAP_DISTANCE:
+            # only cells within the snapping distance in latitude can be near enough: a cheap
+            # pre-selection before the great-circle distances (millions of cells on fine grids)
+            near = np.flatnonzero(np.abs(clat - plat) <= np.rad2deg(MAX_SNAP_DISTANCE / EARTH_RADIUS))
+            if near.size == 0:
+                logger.warning(
+                    "seed (%g, %g) of the %s is far from the world ocean; ignored", plat, plon, basin
+                )
+                continue
+            d = great_circle_distance(plat, plon, clat[near], clon[near])
+            k = int(near[np.argmin(d)])
+            dk = float(d.min())
+            if dk > MAX_SNAP_DISTANCE:
                 logger.warning(
                     "seed (%g, %g) of the %s is %.0f km from the world ocean; ignored",
                     plat,
                     plon,
                     basin,
-                    d[k] / 1e3,
+                    dk / 1e3,
                 )
                 continue
             out[basin].append(int(cand[k]))
