@@ -1,0 +1,637 @@
+"""Helpers for the class JupyterHub (``jupyterhub_config.py``): Unix users, course content, proxy, ports.
+
+What it gives the hub:
+
+- :class:`ClimpySpawner`, a ``LocalProcessSpawner`` that runs each student as their own Unix user,
+  created on first spawn as The Littlest JupyterHub does (hub name ``alice`` -> Unix user
+  ``jupyter-alice``, home mode 0700), copies the curated notebooks into the home without ever
+  overwriting a file the student edited, and links the read-only shared data folder.
+- :func:`sync_content`, the copy rule on its own (usable from a script or a test).
+- :class:`ClimpyNativeAuthenticator`, NativeAuthenticator fixed for JupyterHub 6, plus a REST API
+  over sign-up approvals (``/hub/api/authorizations``).
+- :func:`find_configurable_http_proxy` and :func:`free_port` for the proxy set-up.
+
+The two hub classes are built on first attribute access (module ``__getattr__``), so they are not
+in ``__all__``.
+
+Only ``jupyterhub_config.py`` imports this module; JupyterHub itself is imported lazily so that
+``import climpy.hub`` works without the ``hub`` extra.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import pwd
+import re
+import shutil
+import socket
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from climpy._typing import PathLike
+from climpy.exceptions import InputError, MissingDependencyError
+
+__all__ = [
+    "ensure_unix_user",
+    "find_configurable_http_proxy",
+    "free_port",
+    "link_shared_data",
+    "protect_shared_data",
+    "sync_content",
+    "unix_username",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Name of the manifest kept in the student's copy of the content: relative path -> sha256 of the
+#: version last delivered. A file whose hash differs from its entry was edited by the student.
+MANIFEST = ".climpy-content.json"
+#: Lowest uid a student account may have: never run a student server as a system account.
+UID_MIN = 1000
+_UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
+_MAX_UNIX_NAME = 32
+
+
+def unix_username(name: str, prefix: str = "jupyter-") -> str:
+    """Map a hub user name to a valid Unix user name, as The Littlest JupyterHub does.
+
+    Parameters
+    ----------
+    name : str
+        The JupyterHub user name (already normalised by the authenticator).
+    prefix : str
+        Prepended to every name, so that students can never collide with system accounts.
+
+    Returns
+    -------
+    str
+        ``prefix + name`` when that is a valid Unix name of at most 32 characters; otherwise a
+        sanitised, truncated name ending in a 6-character hash of ``name`` (so it stays unique).
+
+    Examples
+    --------
+    >>> unix_username("alice")
+    'jupyter-alice'
+    >>> unix_username("Bob.Smith")[:14]
+    'jupyter-bob-sm'
+    """
+    full = prefix + name
+    if _UNIX_NAME.match(full) and len(full) <= _MAX_UNIX_NAME:
+        return full
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    safe = re.sub(r"[^a-z0-9_-]", "-", full.lower())
+    if not re.match(r"[a-z_]", safe):
+        safe = "u" + safe
+    return f"{safe[: _MAX_UNIX_NAME - 7]}-{digest}"
+
+
+def ensure_unix_user(username: str, *, home_mode: int = 0o700, uid_min: int = UID_MIN) -> pwd.struct_passwd:
+    """Create a Unix user with a private home folder unless it exists (needs root).
+
+    Parameters
+    ----------
+    username : str
+        A valid Unix user name (see :func:`unix_username`).
+    home_mode : int
+        Permission bits of the home folder; 0700 keeps other students out.
+    uid_min : int
+        Refuse an existing account whose uid is below this (a system account).
+
+    Returns
+    -------
+    pwd.struct_passwd
+        The account's password-database entry.
+
+    Raises
+    ------
+    InputError
+        The name is not a valid Unix name, or names a system account.
+    PermissionError
+        ``useradd`` failed (not root).
+    """
+    if not _UNIX_NAME.match(username) or len(username) > _MAX_UNIX_NAME:
+        raise InputError(
+            f"hub user: {username!r} is not a valid Unix user name; "
+            "map hub names with climpy.hub.unix_username()"
+        )
+    try:
+        entry = pwd.getpwnam(username)
+    except KeyError:
+        logger.info("creating Unix user %s", username)
+        cmd = ["useradd", "--create-home", "--shell", "/bin/bash", "--user-group"]
+        cmd += ["--comment", "climpy hub student", username]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise PermissionError(
+                f"useradd {username} failed ({proc.returncode}): {proc.stderr.strip()}; "
+                "the hub must run as root to create student accounts"
+            ) from None
+        entry = pwd.getpwnam(username)
+    if entry.pw_uid < uid_min:
+        raise InputError(
+            f"hub user: Unix account {username!r} has uid {entry.pw_uid} < {uid_min} (a system account); "
+            "choose another user name prefix (c.ClimpySpawner.unix_user_prefix)"
+        )
+    home = Path(entry.pw_dir)
+    if home.is_dir() and not home.is_symlink():
+        os.chmod(home, home_mode)
+    return entry
+
+
+def _sha256_fd(fd: int) -> str:
+    h = hashlib.sha256()
+    with os.fdopen(os.dup(fd), "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _open_subdir(parent_fd: int, name: str, uid: int, gid: int) -> int:
+    """Open (creating it if needed) a sub-folder without following symbolic links."""
+    try:
+        os.mkdir(name, 0o755, dir_fd=parent_fd)
+        os.chown(name, uid, gid, dir_fd=parent_fd, follow_symlinks=False)
+    except FileExistsError:
+        pass
+    # O_NOFOLLOW: a student-made symlink (e.g. to /etc) fails here instead of being written through.
+    return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
+
+
+def _hash_existing(dir_fd: int, name: str) -> str | None:
+    """sha256 of a regular file in ``dir_fd``; None if absent; 'not-a-file' for anything else."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+    except OSError:  # a symlink (ELOOP) or something unreadable: treat as the student's own
+        return "not-a-file"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not-a-file"
+        return _sha256_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(dir_fd: int, name: str, data: bytes, uid: int, gid: int) -> None:
+    tmp = f".{name}.climpy-tmp"
+    try:
+        os.unlink(tmp, dir_fd=dir_fd)
+    except FileNotFoundError:
+        pass
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+    try:
+        os.write(fd, data)
+        os.fchown(fd, uid, gid)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+
+
+def _content_files(src: Path) -> list[Path]:
+    skip = {"__pycache__", ".ipynb_checkpoints"}
+    out = []
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if any(part.startswith(".") or part in skip for part in rel.parts):
+            continue
+        if path.is_file() and not path.is_symlink():
+            out.append(rel)
+    return out
+
+
+def sync_content(
+    src: PathLike, home: PathLike, *, dest: str = "notebooks", uid: int | None = None, gid: int | None = None
+) -> dict[str, str]:
+    """Copy course content into a student's home without ever overwriting the student's edits.
+
+    The rule, per file of ``src`` (hidden files and checkpoints skipped):
+
+    - absent in the home: copied (a file the student deleted comes back);
+    - present and identical to the version last delivered (see :data:`MANIFEST`): updated to the
+      current course version when that changed, else left alone;
+    - present and different from the version last delivered (edited by the student), or present
+      but never delivered (the student made it), or not a regular file: kept untouched.
+
+    Writes never follow symbolic links (every folder and file is opened relative to its parent
+    with ``O_NOFOLLOW``), so a student cannot redirect the hub's writes outside the home.
+
+    Parameters
+    ----------
+    src : path-like
+        Folder of the curated content (e.g. the repository's ``notebooks/``).
+    home : path-like
+        The student's home folder.
+    dest : str
+        Sub-folder of ``home`` receiving the content (one level, no slashes).
+    uid, gid : int, optional
+        Owner of what is created; default: the owner of ``home``.
+
+    Returns
+    -------
+    dict of str to str
+        Relative path -> action: ``'copied'``, ``'updated'``, ``'unchanged'`` or ``'kept'``.
+
+    Raises
+    ------
+    InputError
+        ``src`` is not a folder, or ``dest`` is not a plain folder name.
+    """
+    src = Path(src)
+    if not src.is_dir():
+        raise InputError(
+            f"{src}: course content folder not found; set CLIMPY_HUB_CONTENT to the notebooks folder"
+        )
+    if not dest or "/" in dest or dest in {".", ".."}:
+        raise InputError(f"sync_content: dest={dest!r} must be one plain folder name, e.g. 'notebooks'")
+    home_fd = os.open(os.fspath(home), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        st = os.fstat(home_fd)
+        uid = st.st_uid if uid is None else uid
+        gid = st.st_gid if gid is None else gid
+        root_fd = _open_subdir(home_fd, dest, uid, gid)
+    finally:
+        os.close(home_fd)
+    actions: dict[str, str] = {}
+    try:
+        manifest_hash = _hash_existing(root_fd, MANIFEST)
+        manifest: dict[str, str] = {}
+        if manifest_hash not in (None, "not-a-file"):
+            fd = os.open(MANIFEST, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=root_fd)
+            with os.fdopen(fd, "rb") as f:
+                try:
+                    loaded = json.loads(f.read() or b"{}")
+                    manifest = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+                except ValueError:
+                    logger.warning("%s/%s/%s is not JSON; every file counts as edited", home, dest, MANIFEST)
+        for rel in _content_files(src):
+            data = (src / rel).read_bytes()
+            new_hash = hashlib.sha256(data).hexdigest()
+            key = rel.as_posix()
+            dir_fds = [root_fd]
+            try:
+                ok = True
+                for part in rel.parts[:-1]:
+                    try:
+                        dir_fds.append(_open_subdir(dir_fds[-1], part, uid, gid))
+                    except OSError:
+                        ok = False
+                        break
+                if not ok:
+                    actions[key] = "kept"
+                    continue
+                have = _hash_existing(dir_fds[-1], rel.name)
+                if have is None:
+                    _write_file(dir_fds[-1], rel.name, data, uid, gid)
+                    actions[key] = "copied"
+                elif have == new_hash:
+                    actions[key] = "unchanged"
+                elif have == manifest.get(key):
+                    _write_file(dir_fds[-1], rel.name, data, uid, gid)
+                    actions[key] = "updated"
+                else:
+                    actions[key] = "kept"
+                    continue  # the student's version: do not record the course's hash for it
+                manifest[key] = new_hash
+            finally:
+                for fd in dir_fds[1:]:
+                    os.close(fd)
+        _write_file(root_fd, MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), uid, gid)
+    finally:
+        os.close(root_fd)
+    logger.info(
+        "content sync into %s/%s: %s",
+        home,
+        dest,
+        {a: sum(v == a for v in actions.values()) for a in ("copied", "updated", "unchanged", "kept")},
+    )
+    return actions
+
+
+def protect_shared_data(data_dir: PathLike) -> Path:
+    """Make the shared data folder readable by everyone and writable by its owner only.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        The folder (created if missing). Everything under it loses group and other write bits.
+
+    Returns
+    -------
+    Path
+        The folder, resolved.
+    """
+    data = Path(data_dir).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    for path in [data, *data.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        want = (mode | 0o444 | (0o111 if path.is_dir() else 0)) & ~0o022
+        if want != mode:
+            os.chmod(path, want)
+    # Every parent must be traversable for students to reach it.
+    for parent in data.parents:
+        mode = stat.S_IMODE(parent.stat().st_mode)
+        if not mode & 0o001:
+            logger.warning("%s is not traversable by other users: students cannot reach %s", parent, data)
+    return data
+
+
+def link_shared_data(home: PathLike, data_dir: PathLike, *, name: str = "data", uid: int, gid: int) -> None:
+    """Put a symbolic link ``~/name`` to the shared data folder in a student's home (if absent).
+
+    Parameters
+    ----------
+    home : path-like
+        The student's home folder.
+    data_dir : path-like
+        The read-only shared data folder.
+    name : str
+        Name of the link in the home.
+    uid, gid : int
+        Owner given to the link.
+    """
+    home_fd = os.open(os.fspath(home), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        os.symlink(os.fspath(data_dir), name, dir_fd=home_fd)
+        os.chown(name, uid, gid, dir_fd=home_fd, follow_symlinks=False)
+    except FileExistsError:
+        pass
+    finally:
+        os.close(home_fd)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port free on ``host`` right now (bound to port 0, then released).
+
+    Parameters
+    ----------
+    host : str
+        Interface address.
+
+    Returns
+    -------
+    int
+        A port number.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _is_node_chp(path: Path) -> bool:
+    try:
+        head = path.read_bytes()[:200]
+    except OSError:
+        return False
+    return head.startswith(b"#!") and b"node" in head.splitlines()[0]
+
+
+def find_configurable_http_proxy(repo: PathLike | None = None) -> str:
+    """Locate the npm ``configurable-http-proxy`` (not the PyPI port that shadows it in venvs).
+
+    Looks at ``$CONFIGPROXY_COMMAND``, then ``<repo>/.venv/node/bin`` (where ``scripts/setup.sh
+    --test`` installs it), then npm's global prefix and ``/usr/local/bin``, ``/usr/bin``.
+
+    Parameters
+    ----------
+    repo : path-like, optional
+        The repository root.
+
+    Returns
+    -------
+    str
+        Absolute path of the command.
+
+    Raises
+    ------
+    MissingDependencyError
+        None found; the message says how to install it.
+    """
+    env = os.environ.get("CONFIGPROXY_COMMAND")
+    if env:
+        return env
+    candidates = []
+    if repo is not None:
+        candidates.append(Path(repo) / ".venv" / "node" / "bin" / "configurable-http-proxy")
+    npm = shutil.which("npm")
+    if npm:
+        try:
+            prefix = subprocess.run([npm, "prefix", "-g"], capture_output=True, text=True, timeout=30).stdout
+            if prefix.strip():
+                candidates.append(Path(prefix.strip()) / "bin" / "configurable-http-proxy")
+        except (OSError, subprocess.SubprocessError):
+            pass
+    candidates += [Path("/usr/local/bin/configurable-http-proxy"), Path("/usr/bin/configurable-http-proxy")]
+    for cand in candidates:
+        if cand.exists() and _is_node_chp(cand.resolve()):
+            return str(cand)
+    raise MissingDependencyError(
+        "configurable-http-proxy (npm) not found in "
+        + ", ".join(str(c) for c in candidates)
+        + "; install it with `npm install -g configurable-http-proxy` (or `make setup-test`), "
+        "or set CONFIGPROXY_COMMAND"
+    )
+
+
+def _spawner_base() -> Any:
+    try:
+        from jupyterhub.spawner import LocalProcessSpawner
+    except ImportError as err:  # pragma: no cover - the hub extra is missing
+        raise MissingDependencyError(
+            "climpy.hub needs JupyterHub; install it with `pip install climpy[hub]`"
+        ) from err
+    return LocalProcessSpawner
+
+
+def _make_spawner_class() -> type:
+    from traitlets import Unicode
+
+    base = _spawner_base()
+
+    class ClimpySpawner(base):  # type: ignore[misc, valid-type]
+        """Local-process spawner: one Unix user per student, created on first spawn.
+
+        Before each start it creates the account if needed (``useradd``, home 0700), copies the
+        course content (:func:`sync_content`) and links the shared data folder, then starts the
+        single-user server as that user.
+        """
+
+        unix_user_prefix = Unicode(
+            "jupyter-", config=True, help="Prefix of the Unix accounts made for hub users."
+        )
+        content_dir = Unicode("", config=True, help="Course content copied into each home ('' = none).")
+        content_dest = Unicode("notebooks", config=True, help="Folder of the home receiving the content.")
+        shared_data_dir = Unicode("", config=True, help="Read-only shared data folder linked as ~/data.")
+
+        @property
+        def unix_name(self) -> str:
+            return unix_username(self.user.name, self.unix_user_prefix)
+
+        async def start(self):
+            entry = await asyncio.to_thread(ensure_unix_user, self.unix_name)
+            if self.content_dir:
+                await asyncio.to_thread(
+                    sync_content,
+                    self.content_dir,
+                    entry.pw_dir,
+                    dest=self.content_dest,
+                    uid=entry.pw_uid,
+                    gid=entry.pw_gid,
+                )
+            if self.shared_data_dir:
+                link_shared_data(entry.pw_dir, self.shared_data_dir, uid=entry.pw_uid, gid=entry.pw_gid)
+            return await super().start()
+
+        def make_preexec_fn(self, name):
+            from jupyterhub.spawner import set_user_setuid
+
+            return set_user_setuid(self.unix_name)
+
+        def user_env(self, env):
+            entry = pwd.getpwnam(self.unix_name)
+            env["USER"] = entry.pw_name
+            env["HOME"] = entry.pw_dir
+            env["SHELL"] = entry.pw_shell or "/bin/bash"
+            return env
+
+        async def move_certs(self, paths):  # pragma: no cover - internal_ssl is not used here
+            raise NotImplementedError("ClimpySpawner does not support internal_ssl")
+
+    return ClimpySpawner
+
+
+class _NullTimer:
+    """Stands in for the statsd timer JupyterHub 6 removed (jupyterhub PR #5407)."""
+
+    def timer(self, *args: Any, **kwargs: Any) -> _NullTimer:
+        return self
+
+    def start(self) -> _NullTimer:
+        return self
+
+    def stop(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _make_authenticator_class() -> type:
+    try:
+        from nativeauthenticator import NativeAuthenticator
+        from nativeauthenticator.handlers import LoginHandler as NativeLoginHandler
+    except ImportError as err:  # pragma: no cover - the hub extra is missing
+        raise MissingDependencyError(
+            "the class hub needs jupyterhub-nativeauthenticator; install it with `pip install climpy[hub]`"
+        ) from err
+    from jupyterhub.apihandlers.base import APIHandler
+    from jupyterhub.scopes import needs_scope
+    from nativeauthenticator.orm import UserInfo
+    from tornado import web
+    from tornado.escape import url_escape
+    from tornado.httputil import url_concat
+
+    class AuthorizationAPIHandler(APIHandler):
+        """REST API over sign-up approvals, ``/hub/api/authorizations/<name>`` (scope ``admin:users``).
+
+        NativeAuthenticator only offers an admin page whose GET toggles approval; this gives
+        instructors and scripts a token-authenticated, idempotent API: GET (state), PUT (approve),
+        DELETE (revoke). Sign-ups not yet decided are listed by GET ``/hub/api/authorizations``.
+        """
+
+        def _info(self, user_name: str) -> Any:
+            info = UserInfo.find(self.db, self.authenticator.normalize_username(user_name))
+            if info is None:
+                raise web.HTTPError(404, f"no sign-up named {user_name!r}")
+            return info
+
+        def _reply(self, info: Any) -> None:
+            self.write(json.dumps({"name": info.username, "authorized": bool(info.is_authorized)}))
+
+        @needs_scope("admin:users")
+        async def get(self, user_name: str) -> None:
+            self._reply(self._info(user_name))
+
+        @needs_scope("admin:users")
+        async def put(self, user_name: str) -> None:
+            info = self._info(user_name)
+            info.is_authorized = True
+            self.db.commit()
+            logger.info("sign-up of %s approved by %s", info.username, self.current_user.name)
+            self._reply(info)
+
+        @needs_scope("admin:users")
+        async def delete(self, user_name: str) -> None:
+            info = self._info(user_name)
+            info.is_authorized = False
+            self.db.commit()
+            logger.info("approval of %s revoked by %s", info.username, self.current_user.name)
+            self._reply(info)
+
+    class AuthorizationListAPIHandler(APIHandler):
+        """``GET /hub/api/authorizations``: every sign-up and whether it is approved."""
+
+        @needs_scope("admin:users")
+        async def get(self) -> None:
+            rows = self.db.query(UserInfo).order_by(UserInfo.username).all()
+            self.write(json.dumps([{"name": r.username, "authorized": bool(r.is_authorized)} for r in rows]))
+
+    class LoginHandler(NativeLoginHandler):
+        """NativeAuthenticator's login page, fixed for JupyterHub 6.
+
+        nativeauthenticator 1.3.0 times logins with ``self.statsd``, which JupyterHub 6 removed
+        (every login POST fails with AttributeError), and its ``_render`` rejects the ``sync``
+        argument JupyterHub passes when it renders an error on the login page.
+        """
+
+        statsd = _NullTimer()
+
+        def _render(self, login_error=None, username=None, sync=False, **_ignored):
+            return self.render_template(
+                "native-login.html",
+                sync=sync,
+                next=url_escape(self.get_argument("next", default="")),
+                username=username,
+                login_error=login_error,
+                custom_html=self.authenticator.custom_html,
+                login_url=self.settings["login_url"],
+                enable_signup=self.authenticator.enable_signup,
+                two_factor_auth=self.authenticator.allow_2fa,
+                authenticator_login_url=url_concat(
+                    self.authenticator.login_url(self.hub.base_url),
+                    {"next": self.get_argument("next", "")},
+                ),
+            )
+
+    class ClimpyNativeAuthenticator(NativeAuthenticator):
+        """NativeAuthenticator (sign-up, admin approval), fixed for JupyterHub 6, with an approval API."""
+
+        def get_handlers(self, app):
+            handlers = [
+                (path, LoginHandler if handler is NativeLoginHandler else handler)
+                for path, handler in super().get_handlers(app)
+            ]
+            return handlers + [
+                (r"/api/authorizations", AuthorizationListAPIHandler),
+                (r"/api/authorizations/([^/]+)", AuthorizationAPIHandler),
+            ]
+
+    return ClimpyNativeAuthenticator
+
+
+_LAZY = {"ClimpySpawner": _make_spawner_class, "ClimpyNativeAuthenticator": _make_authenticator_class}
+
+
+def __getattr__(name: str) -> Any:
+    # Hub classes are built on first access so that importing climpy.hub needs no JupyterHub.
+    if name in _LAZY:
+        cls = _LAZY[name]()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

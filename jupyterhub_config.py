@@ -1,0 +1,199 @@
+"""JupyterHub for a climpy class: one Unix user per student, curated notebooks, approval-based sign-up.
+
+Start it with ``make hub`` (as root: students become Unix users). Everything is set from the
+environment, so the same file serves a class, a workshop and the tests:
+
+=============================  ========================================================================
+CLIMPY_HUB_AUTH                ``native`` (default): students sign up at /hub/signup and an admin approves
+                               them on the page /hub/authorize, or through the REST API with an admin
+                               token: ``GET /hub/api/authorizations`` lists sign-ups,
+                               ``PUT /hub/api/authorizations/<name>`` approves, ``DELETE`` revokes.
+                               ``shared-password``: workshop mode, anyone with the password logs in
+                               under any name (see below).
+CLIMPY_HUB_ADMINS              Comma-separated admin user names. In ``native`` mode an admin name is
+                               approved on sign-up: sign the admin accounts up right after the first
+                               start, before sharing the URL.
+CLIMPY_HUB_SHARED_PASSWORD     Workshop mode: the students' password (>= 8 characters, required).
+CLIMPY_HUB_ADMIN_PASSWORD      Workshop mode: the admins' password (>= 32 characters, optional).
+CONFIGPROXY_AUTH_TOKEN         Required: the token shared with configurable-http-proxy (never in a file).
+CLIMPY_HUB_PORT                Public port on 127.0.0.1 (default 8000; 0 = a free port chosen at start).
+                               Put a TLS reverse proxy in front to serve a class over the network.
+CLIMPY_HUB_STATE               Hub state: SQLite database, cookie secret (mode 0600), pid files
+                               (default /srv/climpy-hub).
+CLIMPY_HUB_ENV                 The students' Python environment, built by scripts/hub-env.sh
+                               (default /opt/climpy-hub-env).
+CLIMPY_HUB_CONTENT             Course content copied into each home as ~/notebooks on every spawn,
+                               never overwriting a file the student edited (default: <repo>/notebooks).
+CLIMPY_HUB_DATA                Read-only shared data folder, linked as ~/data (default
+                               /srv/climpy-data). Root owns it; students can only read it.
+CLIMPY_HUB_USER_PREFIX         Prefix of the students' Unix accounts (default ``jupyter-``, as TLJH).
+CLIMPY_HUB_SPAWN_LIMIT         Concurrent spawns (default 8): a class logging in at once queues.
+CLIMPY_HUB_IDLE_TIMEOUT        Seconds before the idle culler stops an idle server (default 3600).
+CLIMPY_HUB_KERNEL_IDLE         Seconds before an idle kernel is culled inside a server (default 1200).
+CLIMPY_HUB_MEM_LIMIT           Per-student memory limit (default 2G), see below.
+=============================  ========================================================================
+
+Workshop mode::
+
+    CLIMPY_HUB_AUTH=shared-password CLIMPY_HUB_SHARED_PASSWORD='long workshop phrase' make hub
+
+Memory limits: ``c.Spawner.mem_limit`` is set, but the LocalProcessSpawner used here does NOT enforce
+it (it only exports ``MEM_LIMIT`` for the resource-usage display). To enforce it, switch to
+``jupyterhub-systemdspawner`` (``c.JupyterHub.spawner_class = "systemd"``: cgroups MemoryMax, and
+``c.SystemdSpawner.cpu_limit``) or to DockerSpawner / KubeSpawner, which all honour ``mem_limit``.
+Measured on a 2-core, 24 GB machine (benchmarks/bench_hub.py): an idle student server takes about
+110 MB, one with a climpy/Panel kernel about 400 MB; size the class from those figures.
+"""
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from climpy.hub import find_configurable_http_proxy, free_port, protect_shared_data
+
+c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
+
+REPO = Path(__file__).resolve().parent
+env = os.environ.get
+
+
+def _int_env(name, default):
+    value = env(name, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(
+            f"jupyterhub_config.py: {name}={value!r} is not an integer; unset it or give one"
+        ) from None
+
+
+# --- state: database, cookie secret (0600), pid files -------------------------------------------------
+state = Path(env("CLIMPY_HUB_STATE", "/srv/climpy-hub"))
+state.mkdir(parents=True, exist_ok=True)
+os.chmod(state, 0o700)
+c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+cookie_secret = state / "jupyterhub_cookie_secret"
+if not cookie_secret.exists():
+    # Created 0600 from the start (never world-readable, even for a moment); JupyterHub refuses other modes.
+    fd = os.open(cookie_secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+os.chmod(cookie_secret, 0o600)
+c.JupyterHub.cookie_secret_file = str(cookie_secret)
+
+# --- network: loopback only, the real (npm) configurable-http-proxy, ports chosen at start ------------
+public_port = _int_env("CLIMPY_HUB_PORT", 8000) or free_port()
+c.JupyterHub.bind_url = f"http://127.0.0.1:{public_port}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{free_port()}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port()}"
+# The PyPI package of the same name installs a Python port that shadows the npm one in venvs.
+c.ConfigurableHTTPProxy.command = [find_configurable_http_proxy(REPO)]
+c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
+if not env("CONFIGPROXY_AUTH_TOKEN"):
+    raise SystemExit(
+        "jupyterhub_config.py: CONFIGPROXY_AUTH_TOKEN is not set; export a random token, "
+        "e.g. CONFIGPROXY_AUTH_TOKEN=$(openssl rand -hex 32) (make hub does it)"
+    )
+c.ConfigurableHTTPProxy.auth_token = env("CONFIGPROXY_AUTH_TOKEN")
+
+# --- authentication ------------------------------------------------------------------------------------
+admins = {name.strip() for name in env("CLIMPY_HUB_ADMINS", "").split(",") if name.strip()}
+c.Authenticator.admin_users = admins
+# Hub names become Unix names (jupyter-<name>): keep them simple.
+c.Authenticator.username_pattern = r"^[a-z][a-z0-9_-]{1,23}$"
+auth_mode = env("CLIMPY_HUB_AUTH", "native")
+if auth_mode == "native":
+    import nativeauthenticator
+
+    # NativeAuthenticator with its login page fixed for JupyterHub 6 (see climpy/hub.py).
+    c.JupyterHub.authenticator_class = "climpy.hub.ClimpyNativeAuthenticator"
+    c.JupyterHub.template_paths = [str(Path(nativeauthenticator.__file__).parent / "templates")]
+    c.ClimpyNativeAuthenticator.open_signup = False  # every sign-up waits for an admin's approval
+    c.ClimpyNativeAuthenticator.minimum_password_length = 10
+    c.ClimpyNativeAuthenticator.check_common_password = True
+    c.ClimpyNativeAuthenticator.allowed_failed_logins = 5
+    c.ClimpyNativeAuthenticator.seconds_before_next_try = 300
+    # NativeAuthenticator only ever authenticates approved users, so the allow-list is the approval.
+    c.ClimpyNativeAuthenticator.allow_all = True
+elif auth_mode == "shared-password":
+    password = env("CLIMPY_HUB_SHARED_PASSWORD", "")
+    if len(password) < 8:
+        raise SystemExit(
+            "jupyterhub_config.py: CLIMPY_HUB_AUTH=shared-password needs CLIMPY_HUB_SHARED_PASSWORD "
+            "(at least 8 characters)"
+        )
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = password
+    if env("CLIMPY_HUB_ADMIN_PASSWORD"):
+        c.SharedPasswordAuthenticator.admin_password = env("CLIMPY_HUB_ADMIN_PASSWORD")
+    c.SharedPasswordAuthenticator.allow_all = True  # anyone holding the password, under any name
+else:
+    raise SystemExit(
+        f"jupyterhub_config.py: CLIMPY_HUB_AUTH={auth_mode!r} is unknown; use 'native' or 'shared-password'"
+    )
+
+# --- students: one Unix user each, in a Python environment every user can read ---------------------------
+student_env = Path(env("CLIMPY_HUB_ENV", "/opt/climpy-hub-env"))
+if not (student_env / "bin" / "jupyterhub-singleuser").exists():
+    raise SystemExit(
+        f"jupyterhub_config.py: {student_env}/bin/jupyterhub-singleuser not found; "
+        "build the students' environment with scripts/hub-env.sh (or set CLIMPY_HUB_ENV)"
+    )
+content = Path(env("CLIMPY_HUB_CONTENT", str(REPO / "notebooks")))
+data_dir = protect_shared_data(env("CLIMPY_HUB_DATA", "/srv/climpy-data"))
+
+c.JupyterHub.spawner_class = "climpy.hub.ClimpySpawner"
+c.ClimpySpawner.unix_user_prefix = env("CLIMPY_HUB_USER_PREFIX", "jupyter-")
+c.ClimpySpawner.content_dir = str(content) if content.is_dir() else ""
+c.ClimpySpawner.content_dest = "notebooks"
+c.ClimpySpawner.shared_data_dir = str(data_dir)
+c.Spawner.cmd = [str(student_env / "bin" / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab/tree/notebooks/00_start_here.ipynb"
+c.Spawner.notebook_dir = "~"
+c.Spawner.environment = {
+    "PATH": f"{student_env / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+    # Panel/HoloViews outputs render offline in Lab (BokehJS inlined, see PLATFORM.md).
+    "PANEL_INLINE": "true",
+    "HOLOVIEWSRC": str(student_env / "etc" / "climpy" / "holoviewsrc"),
+    "CLIMPY_DATA": str(data_dir),
+}
+c.Spawner.env_keep = ["LANG", "LC_ALL"]  # nothing from root's environment (PATH, VIRTUAL_ENV) leaks in
+kernel_idle = _int_env("CLIMPY_HUB_KERNEL_IDLE", 1200)
+c.Spawner.args = [
+    # Kernel culling inside each single-user server.
+    f"--MappingKernelManager.cull_idle_timeout={kernel_idle}",
+    f"--MappingKernelManager.cull_interval={max(kernel_idle // 10, 1)}",
+    "--MappingKernelManager.cull_connected=True",
+    "--MappingKernelManager.cull_busy=False",
+]
+# Documented, not enforced by LocalProcessSpawner (see the module docstring for spawners that do).
+c.Spawner.mem_limit = env("CLIMPY_HUB_MEM_LIMIT", "2G")
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 90
+c.JupyterHub.concurrent_spawn_limit = _int_env("CLIMPY_HUB_SPAWN_LIMIT", 8)
+c.JupyterHub.cleanup_servers = True  # stopping the hub stops every student's server
+
+# --- the idle culler: a hub service whose role holds only the scopes it needs ---------------------------
+idle_timeout = _int_env("CLIMPY_HUB_IDLE_TIMEOUT", 3600)
+c.JupyterHub.services = [
+    {
+        "name": "idle-culler",
+        "command": [
+            sys.executable,
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={idle_timeout}",
+            f"--cull-every={max(idle_timeout // 10, 10)}",
+        ],
+    }
+]
+c.JupyterHub.load_roles = [
+    {
+        "name": "idle-culler",
+        "description": "Stop idle single-user servers (jupyterhub-idle-culler)",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }
+]
