@@ -135,8 +135,8 @@ def write_report(run: str = "last", *, project: PathLike = ".", output: PathLike
             links = []
             nb = Path(s["executed_notebook"]) if s["executed_notebook"] else None
             if nb is not None and nb.is_file():
-                page = _notebook_html(nb, out.parent / f"{s['node'].replace('/', '__')}.html")
-                links.append(f'<a href="{rel(page or nb)}">executed notebook</a>')
+                rendered = _notebook_html(nb, out.parent / f"{s['node'].replace('/', '__')}.html")
+                links.append(f'<a href="{rel(rendered or nb)}">executed notebook</a>')
             outs = []
             if s["key"] and s["status"] in ("ok", "up-to-date"):
                 for a in store.db.execute("SELECT name, size FROM artifacts WHERE key=?", (s["key"],)):

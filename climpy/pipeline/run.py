@@ -184,7 +184,7 @@ def _members(
         axes.append([(f"{param}-{v}", {}, {(step, param): v}) for v in values])
     if not axes:
         return [(None, {}, {})]
-    members = []
+    members: list[tuple[str | None, dict[str, str], dict[tuple[str, str], Any]]] = []
     for combo in itertools.product(*axes):
         name = "_".join(c[0] for c in combo)
         ins: dict[str, str] = {}
@@ -313,17 +313,9 @@ def _materialise_sample(res: float, path: Path) -> None:
             f"input 'sample:{res:g}' needs climpy.sample.paleogeography, which is not available "
             f"({err}); give a file path instead"
         ) from err
-    ds = paleogeography(resolution=res, seed=0)
-    try:
-        from climpy.io import write_netcdf
-    except ImportError:
-        write_netcdf = None
-    if write_netcdf is not None:
-        write_netcdf(ds, path)
-    else:  # atomic fallback until climpy.io.write exists
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}")
-        ds.to_netcdf(tmp)
-        os.replace(tmp, path)
+    from climpy.io import write_netcdf  # atomic: temp file in the same folder, then os.replace
+
+    write_netcdf(paleogeography(resolution=res, seed=0), path)
 
 
 def _load(pipeline: Pipeline | PathLike, project: Path, overrides: Sequence[str]) -> Pipeline:
@@ -571,9 +563,11 @@ def _execute(
                     continue
                 if any(u is None or u.status not in DONE for u in ups):
                     continue
+                done_ups = [u for u in ups if u is not None]  # all done (narrowed for the type checker)
                 pipe = pipes[node.member or ""]
-                if any(u.status == "would-run" for u in ups):  # dry run: key unknown until upstream runs
-                    u = next(u for u in ups if u.status == "would-run")
+                waiting = [u for u in done_ups if u.status == "would-run"]
+                if waiting:  # dry run: the key is unknown until the upstream step runs
+                    u = waiting[0]
                     pending.remove(node)
                     done(
                         StepResult(
@@ -638,6 +632,8 @@ def _execute(
                 )
                 store.record_edits(run_id, node.id, edits)
                 runner.log(logging.INFO, node.id, "starting (%s): %s", key[:12], "; ".join(reasons))
+                if pool is None:  # pragma: no cover - a dry run returns before submitting
+                    raise PipelineError("internal error: a dry run tried to start a kernel")
                 fut = _executors.submit(pool, task)
                 kernels += 1
                 inflight[fut] = (key, [node.id], comps, work, started)
