@@ -90,19 +90,21 @@ def child(path: str, repeats: int, baseline: bool) -> dict:
     nbasins = int(np.nanmax(r["basins"].values))
     del r
     gc.collect()
-    warm = []
+    warm, warm_cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         r = route(ds)
         warm.append(time.perf_counter() - t)
+        warm_cpu.append(time.process_time() - c)
         del r
     ocean = (z <= 0).astype(np.uint8)
     seeds = np.zeros(0, dtype=np.int64)
-    fill_t = []
+    fill_t, fill_cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         priority_flood_numba(z, ocean, seeds, True, False)
         fill_t.append(time.perf_counter() - t)
+        fill_cpu.append(time.process_time() - c)
     out = {
         "cells": int(z.size),
         "land": int((z > 0).sum()),
@@ -110,14 +112,18 @@ def child(path: str, repeats: int, baseline: bool) -> dict:
         "first_s": first,
         "warm_s": float(np.median(warm)),
         "fill_s": float(np.median(fill_t)),
+        "warm_cpu_s": float(np.median(warm_cpu)),
+        "fill_cpu_s": float(np.median(fill_cpu)),
+        "load_avg": os.getloadavg()[0],
         "rss_base_mb": base_now,
         "rss_peak_mb": max(peak, _rss_peak_mb()),
     }
     out["bytes_per_cell"] = (out["rss_peak_mb"] - base_now) * 2**20 / z.size
     if baseline:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         _legacy_fill(z)
         out["skimage_fill_s"] = time.perf_counter() - t
+        out["skimage_fill_cpu_s"] = time.process_time() - c
     return out
 
 
@@ -157,30 +163,43 @@ def main() -> None:
     print(f"map: {source}; route = fill + directions + basins + accumulation + lengths + outlets + products")
     print("baseline: scikit-image reconstruction fill as the original app ran it (3 tiled copies)")
     hdr = (
-        f"{'res':>5} {'cells':>10} {'land':>9} {'basins':>7} {'first s':>8} {'warm s':>8} {'Mcell/s':>8} "
-        f"{'fill s':>7} {'fill Mc/s':>9} {'peak MB':>8} {'B/cell':>7} {'skimage s':>9} "
-        f"{'ratio fill':>10} {'ratio route':>11}"
+        f"{'res':>5} {'cells':>10} {'land':>9} {'basins':>6} {'first s':>8} {'warm s':>7} {'cpu s':>7} "
+        f"{'Mcell/s':>7} {'fill s':>7} {'fill cpu':>8} {'fill Mc/s':>9} {'peak MB':>7} {'B/cell':>6} "
+        f"{'skimage s':>9} {'ratio fill':>10} {'ratio route':>11} {'load':>5}"
     )
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
-        sk = r.get("skimage_fill_s")
-        print(
-            f"{r['res']:>5g} {r['cells']:>10d} {r['land']:>9d} {r['basins']:>7d} {r['first_s']:>8.3f} "
-            f"{r['warm_s']:>8.3f} {r['cells'] / r['warm_s'] / 1e6:>8.1f} {r['fill_s']:>7.3f} "
-            f"{r['cells'] / r['fill_s'] / 1e6:>9.1f} {r['rss_peak_mb']:>8.0f} {r['bytes_per_cell']:>7.1f} "
-            + (
-                f"{sk:>9.2f} {sk / r['fill_s']:>10.1f} {sk / r['warm_s']:>11.1f}"
-                if sk
-                else f"{'-':>9} {'-':>10} {'-':>11}"
-            )
+        sk = r.get("skimage_fill_cpu_s")
+        base = (
+            f"{sk:>9.2f} {sk / r['fill_cpu_s']:>10.1f} {sk / r['warm_cpu_s']:>11.1f}"
+            if sk
+            else f"{'-':>9} {'-':>10} {'-':>11}"
         )
-    big = max(rows, key=lambda r: r["cells"])  # smaller maps are dominated by fixed (numba) overheads
-    bpc = big["bytes_per_cell"]
+        print(
+            f"{r['res']:>5g} {r['cells']:>10d} {r['land']:>9d} {r['basins']:>6d} {r['first_s']:>8.3f} "
+            f"{r['warm_s']:>7.3f} {r['warm_cpu_s']:>7.3f} {r['cells'] / r['warm_cpu_s'] / 1e6:>7.1f} "
+            f"{r['fill_s']:>7.3f} {r['fill_cpu_s']:>8.3f} {r['cells'] / r['fill_cpu_s'] / 1e6:>9.1f} "
+            f"{r['rss_peak_mb']:>7.0f} {r['bytes_per_cell']:>6.1f} {base} {r['load_avg']:>5.1f}"
+        )
+    print(
+        "s = wall-clock seconds, cpu = process CPU seconds (the rates and ratios use CPU time because the "
+        "machine is shared: see the load column, 1-minute load average on 2 cores)"
+    )
+    big = max(rows, key=lambda r: r["cells"])
     print()
     print("targets: 1 deg < 0.2 s; 0.1 deg < 5 s; fill >= 4 Mcell/s; <= 100 B/cell; 1e8 cells in 24 GB")
+    bpc = big["bytes_per_cell"]
+    by_size = sorted(rows, key=lambda r: r["cells"])
+    if len(by_size) >= 2:
+        # small maps are dominated by fixed costs (numba runtime, caches): the slope between the two
+        # largest maps is the memory a further cell costs
+        a, b = by_size[-2], by_size[-1]
+        slope = (b["rss_peak_mb"] - a["rss_peak_mb"]) * 2**20 / (b["cells"] - a["cells"])
+        print(f"marginal memory between {a['res']:g} and {b['res']:g} deg: {slope:.0f} B/cell")
+        bpc = min(bpc, slope) if big["cells"] < 1e6 else bpc
     print(
-        f"extrapolated from {big['res']:g} deg: 1e8 cells at {bpc:.0f} B/cell (+8 B/cell input) "
+        f"extrapolated: 1e8 cells at {bpc:.0f} B/cell (+8 B/cell input, {big['res']:g} deg run) "
         f"need about {(bpc + 8) * 1e8 / 2**30:.1f} GiB"
     )
 

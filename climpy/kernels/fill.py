@@ -171,9 +171,10 @@ def priority_flood_numba(elev, ocean, seeds, periodic_x, open_edges):
             if z[j] <= zc:
                 z[j] = zc
                 if ptail == pit.size:
-                    if phead > 0:
+                    if phead >= pit.size // 2:  # compact only when it frees half: amortised O(1)
                         m = ptail - phead
-                        pit[:m] = pit[phead:ptail].copy()
+                        for t in range(m):  # no overlap: m <= phead
+                            pit[t] = pit[phead + t]
                         phead = 0
                         ptail = m
                     else:
