@@ -241,6 +241,12 @@ def _positive_down(da: xr.DataArray, values: np.ndarray) -> bool | None:
 
 
 # ----------------------------------------------------------------------------- regular grids
+def _wrap_outside(lon: np.ndarray) -> np.ndarray:
+    """Wrap only the longitudes outside [-180, 180), so values already inside keep every bit."""
+    outside = (lon < -180.0) | (lon >= 180.0)
+    return np.where(outside, wrap_lon(lon), lon) if outside.any() else lon
+
+
 def _normalise_regular(
     da: xr.DataArray, lat: np.ndarray, lon: np.ndarray, lat_dim: str, lon_dim: str, source: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -274,7 +280,7 @@ def _normalise_regular(
             f"{source}: longitude {lon_dim!r} spans {lon[0]:g}..{lon[-1]:g}, more than 360 degrees; "
             "remove the repeated columns"
         )
-    wrapped = wrap_lon(lon)
+    wrapped = _wrap_outside(lon)
     if not np.array_equal(wrapped, lon):
         order = np.argsort(wrapped, kind="stable")
         logger.warning(
@@ -425,8 +431,8 @@ def open_topography(
     if np.nanmean(np.diff(lat_v, axis=0)) < 0:
         logger.warning("%s: rows ran north to south; flipped so y increases northwards", source)
         values, lat_v, lon_v = values[::-1], lat_v[::-1], lon_v[::-1]
-    lon_w = wrap_lon(lon_v)
-    if not np.allclose(lon_w, lon_v):
+    lon_w = _wrap_outside(lon_v)
+    if not np.array_equal(lon_w, lon_v):
         logger.warning("%s: longitudes wrapped to [-180, 180)", source)
     values = _to_elevation(values, positive_down, source, name)
     values = check_nans(values, source=source, variable=name, nan_policy=_topo_policy(nan_policy), fill=0.0)
