@@ -24,12 +24,13 @@ def _pipeline_path(pipeline: str | None, project: Path) -> Path:
                 f"{p} does not exist; give the path of a pipeline YAML/TOML file", param_hint="PIPELINE"
             )
         return p
-    for name in (_DEFAULT_PIPELINE, "pipeline.yml", "pipeline.toml"):
-        if (project / name).is_file():
-            return project / name
+    for folder in dict.fromkeys([Path.cwd(), project]):  # the current folder first, then the project
+        for name in (_DEFAULT_PIPELINE, "pipeline.yml", "pipeline.toml"):
+            if (folder / name).is_file():
+                return folder / name
     raise click.UsageError(
-        f"no PIPELINE given and no {_DEFAULT_PIPELINE} in {project}; pass the pipeline file, "
-        "e.g. `climpy run pipeline.yaml`"
+        f"no PIPELINE given and no {_DEFAULT_PIPELINE} in {Path.cwd()} or {project}; pass the pipeline "
+        "file, e.g. `climpy run pipeline.yaml`"
     )
 
 

@@ -79,8 +79,9 @@ def test_run_status_invalidate_report(project):
         (["invalidate", "zz", "{pipe}"], 2, "invalidate 'zz': unknown step"),
     ],
 )
-def test_cli_errors_are_one_clear_line(project, args, code, match):
+def test_cli_errors_are_one_clear_line(project, args, code, match, monkeypatch):
     pipe = str(write_pipeline(project, STEPS, {"x": "in.txt"}))
+    monkeypatch.chdir(project.parent)  # no pipeline.yaml in the current folder
     r = CliRunner().invoke(main, [a.format(pipe=pipe) for a in args] + ["--project", str(project / "sub")])
     assert r.exit_code == code, r.output
     assert match in r.output
