@@ -259,7 +259,7 @@ def test_cli_bad_arguments_exit_2_and_write_nothing(tmp_path):
     bad = tmp_path / "bad.nc"
     bad.write_text("not netcdf")
     r = CliRunner().invoke(main, ["internal-oceans", str(bad)])
-    assert r.exit_code == 2 and "cannot be read as NetCDF" in r.output
+    assert r.exit_code == 2 and "not a readable NetCDF file" in r.output
 
 
 # ----------------------------------------------------------------------------- reference

@@ -15,41 +15,23 @@ __all__ = ["COMMANDS"]
 
 
 def _open(path: str, variable: str | None = None):
-    """Open a topography or bathymetry file, through climpy.io when it provides the opener."""
-    import xarray as xr
+    """Open a topography (positive up) or an ocean bathymetry (positive down) through climpy.io.
 
-    from climpy.exceptions import InputError
+    A file is read as a bathymetry when ``variable`` is a depth name, or when it has a depth
+    variable (``Bathymetry`` ...) and no elevation variable.
+    """
+    from climpy.io import open_bathymetry, open_dataset, open_topography
+    from climpy.io.open import BATHY_NAMES, TOPO_NAMES
 
-    try:
-        raw = xr.open_dataset(path)
-    except (OSError, ValueError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise InputError(
-            f"{path}: cannot be read as NetCDF ({first}); give a NetCDF topography or bathymetry"
-        ) from err
-    is_bathy = "Bathymetry" in raw.data_vars or (
-        variable is not None and variable in raw and raw[variable].dims == ("y", "x")
-    )
-    try:
-        import climpy.io as cio
-
-        opener = getattr(cio, "open_bathymetry" if is_bathy else "open_topography", None)
-    except ImportError:  # pragma: no cover
-        opener = None
-    if opener is not None:
-        raw.close()
-        return opener(path, variable=variable) if variable and not is_bathy else opener(path)
-    # minimal normalisation until climpy.io.open_* exist: names, coordinates, south-to-north
-    ds = raw.load()
-    raw.close()
-    ren = {k: v for k, v in (("latitude", "lat"), ("longitude", "lon")) if k in ds.dims or k in ds.variables}
-    ds = ds.rename(ren)
-    for c in ("nav_lat", "nav_lon"):
-        if c in ds.data_vars:
-            ds = ds.set_coords(c)
-    if "lat" in ds.dims and ds["lat"].ndim == 1 and ds["lat"].size > 1 and ds["lat"][0] > ds["lat"][-1]:
-        ds = ds.sortby("lat")
-    return ds
+    raw = open_dataset(path)
+    if variable is not None:
+        is_bathy = variable in BATHY_NAMES
+    else:
+        is_bathy = not any(n in raw.data_vars for n in TOPO_NAMES) and any(
+            n in raw.data_vars for n in BATHY_NAMES
+        )
+    del raw
+    return (open_bathymetry if is_bathy else open_topography)(path, variable)
 
 
 def _write(ds, path: str, command: str) -> None:
@@ -253,20 +235,12 @@ def check_cmd(
         raise click.BadParameter(
             f"{min_depth}: give a depth >= 0 m (positive down)", param_hint="--min-depth"
         )
-    import xarray as xr
-
     from climpy import checks
-    from climpy.exceptions import InputError
+    from climpy.io import open_dataset
 
     t = _open(topo) if topo else None
     b = _open(bathy) if bathy else None
-    r = None
-    if routing:
-        try:
-            r = xr.open_dataset(Path(routing)).load()
-        except (OSError, ValueError) as err:
-            first = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise InputError(f"{routing}: cannot be read as NetCDF ({first}); give the routing file") from err
+    r = open_dataset(Path(routing)) if routing else None
     report = checks.run_checks(
         topo=t,
         routing=r,
