@@ -98,3 +98,19 @@ def test_north_first_equals_south_first(z):
     a = route(ds, n_rivers=2)
     b = route(ds.isel(lat=slice(None, None, -1)), n_rivers=2).sortby("lat")
     xr.testing.assert_identical(a, b)
+
+
+@SETTINGS
+@given(maps(), st.sampled_from([0.0, 1e11, 1e13]))
+def test_kept_lakes_drain_to_sinks_and_are_never_raised_more(z, lake_area):
+    ds = _globe(z)
+    kept = fill_depressions(ds, lake_area=lake_area)
+    full = fill_depressions(ds)["filled"].values
+    f = kept["filled"].values
+    land = z > 0
+    assert np.all(f[land] >= z[land]) and np.all(f <= full)
+    r = route(ds, lake_area=lake_area)
+    trip = r.trip.values
+    end = follow_trip(trip)
+    assert np.all(end[land] >= 0)
+    np.testing.assert_array_equal(trip == TRIP_SINK, kept["sink"].values == 1)
