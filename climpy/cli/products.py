@@ -68,6 +68,27 @@ def _open_topography(path: str, variable: str | None):
     return da.to_dataset(name="topo")
 
 
+def _open_bathymetry(path: str, variable: str | None, nan_as_land: bool):
+    """Open an ocean-grid bathymetry (``Bathymetry``, m, positive down, nav_lat/nav_lon) via climpy.io."""
+    try:
+        from climpy.io import open_bathymetry  # type: ignore[attr-defined]
+    except ImportError:
+        open_bathymetry = None
+    if open_bathymetry is not None:
+        return open_bathymetry(path, variable, nan_policy="land" if nan_as_land else "error")
+    ds = _open(path, "bathymetry")
+    variable = variable or "Bathymetry"
+    _need_var(ds, path, variable)
+    ds = ds.rename({variable: "Bathymetry"}) if variable != "Bathymetry" else ds
+    return ds.assign(Bathymetry=ds["Bathymetry"].fillna(0.0)) if nan_as_land else ds
+
+
+_NAN = click.option(
+    "--nan-as-land", is_flag=True, help="Treat missing depths as land instead of refusing the file."
+)
+_BVAR = click.option("--variable", help="Depth variable (default: Bathymetry or another depth name; m).")
+
+
 def _need_var(ds, path: str, variable: str, option: str = "--variable"):
     from climpy.exceptions import InputError
 
@@ -105,9 +126,8 @@ def _floats(text: str, param: str) -> list[float]:
 @click.command("heatflow")
 @click.argument("bathy_path", metavar="BATHY", type=click.Path(exists=True, dir_okay=False))
 @_OUT
-@click.option(
-    "--variable", default="Bathymetry", show_default=True, help="Depth variable (m, positive down)."
-)
+@_BVAR
+@_NAN
 @click.option(
     "--age", "age_path", type=click.Path(exists=True, dir_okay=False), help="Seafloor-age file (Ma)."
 )
@@ -125,28 +145,26 @@ def _floats(text: str, param: str) -> list[float]:
     "--steep-gradient", type=click.FloatRange(min=0), help="Opt-in legacy smoothing of steep cells (m)."
 )
 def heatflow_cmd(
-    bathy_path, output, variable, age_path, age_variable, coefficient, max_heatflow, shelf_depth,
+    bathy_path, output, variable, nan_as_land, age_path, age_variable, coefficient, max_heatflow, shelf_depth,
     shelf_heatflow, max_age, steep_gradient,
 ) -> None:  # fmt: skip
     """Geothermal heat flow (mW/m2) on the ocean grid of BATHY (GDH1 depth-age, Stein & Stein 1992)."""
     from climpy.exceptions import InputError
     from climpy.heatflow import heatflow
 
-    ds = _open(bathy_path, "bathymetry")
-    _need_var(ds, bathy_path, variable)
+    ds = _open_bathymetry(bathy_path, variable, nan_as_land)
     age = None
     if age_path:
         age_ds = _open(age_path, "seafloor age")
         _need_var(age_ds, age_path, age_variable, "--age-variable")
         age = age_ds[age_variable]
-        if age.shape != ds[variable].shape:
+        if age.shape != ds["Bathymetry"].shape:
             raise InputError(
-                f"{age_path}: {age_variable!r} has shape {age.shape}; expected {ds[variable].shape} like "
+                f"{age_path}: {age_variable!r} has shape {age.shape}; expected {ds['Bathymetry'].shape} like "
                 f"{bathy_path}; regrid the ages onto the ocean grid first"
             )
     out = heatflow(
         ds,
-        variable=variable,
         age=age,
         coefficient=coefficient,
         max_heatflow=max_heatflow,
@@ -162,14 +180,13 @@ def heatflow_cmd(
 @click.command("ahmcoef")
 @click.argument("bathy_path", metavar="BATHY", type=click.Path(exists=True, dir_okay=False))
 @_OUT
-@click.option(
-    "--variable", default="Bathymetry", show_default=True, help="Depth variable (m, positive down)."
-)
+@_BVAR
+@_NAN
 @click.option(
     "--band", nargs=2, type=float, default=(-20.0, 15.0), show_default=True, help="South and north latitudes."
 )
 @click.option("--taper", default="100,96,69,31,4,0", show_default=True, help="Western-boundary taper (%).")
-def ahmcoef_cmd(bathy_path, output, variable, band, taper) -> None:
+def ahmcoef_cmd(bathy_path, output, variable, nan_as_land, band, taper) -> None:
     """NEMO lateral viscosity reduction icof (0..100) on the ocean grid of BATHY."""
     from climpy.ahmcoef import ahmcoef
 
@@ -182,9 +199,8 @@ def ahmcoef_cmd(bathy_path, output, variable, band, taper) -> None:
         raise click.BadParameter(
             f"{band[0]} {band[1]}: give SOUTH NORTH with south < north", param_hint="--band"
         )
-    ds = _open(bathy_path, "bathymetry")
-    _need_var(ds, bathy_path, variable)
-    _write(ahmcoef(ds, variable=variable, band=tuple(band), taper=values), output)
+    ds = _open_bathymetry(bathy_path, variable, nan_as_land)
+    _write(ahmcoef(ds, band=tuple(band), taper=values), output)
 
 
 # ----------------------------------------------------------------------------- pft
