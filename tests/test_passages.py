@@ -216,3 +216,40 @@ def test_sample_straits_are_found_and_closing_them_isolates_their_seas(resolutio
     # closing both straits cuts seas M and K from the world ocean: 2 more internal oceans
     assert int(internal_oceans(close_passages(ds)).n_internal) == int(internal_oceans(ds).n_internal) + 2
     assert int(internal_oceans(widen_passages(ds)).n_internal) == int(internal_oceans(ds).n_internal)
+
+
+def _legacy_passages(bathy: np.ndarray) -> tuple[np.ndarray, int]:
+    """The legacy app's detection (interactive/passage_problems.py at ad84dcb), re-stated for
+    comparison: zero-padded convolutions with the 3x3 template, marker 2, the reported number is
+    the sum of the markers."""
+    from scipy.signal import convolve2d
+
+    template = np.array([[0, 1, 0], [-1, 1, -1], [0, 1, 0]])
+    perfect = np.abs(template).sum()
+    values = np.where(bathy > 0, 1, -1)
+    points = values  # the legacy code aliases, so the second pass sees the first pass's markers
+    points[convolve2d(values, template, "same") == perfect] = 2
+    points[convolve2d(values, template.T, "same") == perfect] = 2
+    return points == 2, int(points[points == 2].sum())
+
+
+@pytest.mark.requires_shared_data
+@pytest.mark.parametrize(
+    "name,cells",
+    [("data/curvilinear.nc", 29), ("reference/input_bathy.nc", 10), ("reference/standard1deg_bathy.nc", 37)],
+)
+def test_reference_passages_against_the_legacy_algorithm(shared_data, name, cells):
+    ds = xr.open_dataset(shared_data.parent / name)
+    legacy_cells, legacy_reported = _legacy_passages(ds.Bathymetry.values.copy())
+    res = passages(ds)
+    assert int(res.n_passages) == cells
+    # intended difference 1: the legacy label reported twice the number of cells (sum of markers 2)
+    assert legacy_reported == 2 * cells
+    # the cells themselves agree on the physical grid; we also flag the duplicate overlap column
+    canon = canonical_mask(legacy_cells.shape, overlap=2, fold="F")
+    ours = res.passage.values > 0
+    np.testing.assert_array_equal(legacy_cells[canon], ours[canon])
+    # duplicate cells carry their physical cell's flag
+    np.testing.assert_array_equal(
+        res.passage.values, sync_duplicates(res.passage.values, overlap=2, fold="F")
+    )
