@@ -123,7 +123,8 @@ def _neighbour_distances(lat: np.ndarray, step_lon: float) -> np.ndarray:
         bad = out[:, k] == 0
         if bad.any():
             out[bad, k] = out[bad, (k + 4) % 8]
-    return out
+    # a row of centres exactly on a pole has zero east-west spacing: keep slopes finite
+    return np.maximum(out, 1.0)
 
 
 def _attrs(units: str, long_name: str, method: str, **extra) -> dict:

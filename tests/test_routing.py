@@ -302,3 +302,14 @@ def test_cli_route_rejects_nan_topography(tmp_path):
     assert res.exit_code == 2
     assert "NaN" in res.output
     assert not (tmp_path / "r.nc").exists()
+
+
+def test_grid_with_centres_on_the_poles():
+    lat = np.linspace(-90, 90, 19)
+    lon = np.arange(-180, 180, 10.0)
+    z = np.random.default_rng(0).normal(0, 500, (19, 36))
+    ds = xr.Dataset({"topo": (("lat", "lon"), z)}, coords={"lat": lat, "lon": lon})
+    r = route(ds)
+    end = follow_trip(r.trip.values)
+    assert np.all(end[z > 0] >= 0)
+    assert np.all(np.isfinite(r.topoind.values[z > 0]))
