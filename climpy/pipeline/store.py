@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS filehash (
 );
 """
 
+#: Version of the database layout (``PRAGMA user_version``); :meth:`Store._migrate` upgrades older ones.
+SCHEMA_VERSION = 1
 EXECUTED_NAME = "_executed.ipynb"
 PROVENANCE_NAME = "provenance.json"
 
@@ -171,9 +173,20 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._migrate()
         self.lock = StoreLock(self.root / "lock")
 
     # ------------------------------------------------------------------ basics
+    def _migrate(self) -> None:
+        """Bring a database written by an older climpy up to :data:`SCHEMA_VERSION`."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        cols = {r["name"] for r in self.db.execute("PRAGMA table_info(runs)")}
+        if "dag" not in cols:  # version 0 -> 1: the DAG of each run, for reports
+            self.db.execute("ALTER TABLE runs ADD COLUMN dag TEXT")
+        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
     def close(self) -> None:
         """Close the database and release the lock if held."""
         self.lock.release()

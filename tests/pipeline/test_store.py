@@ -79,3 +79,20 @@ def test_file_hash_cache_follows_content(tmp_path):
         assert store.file_hash(f) == h
         f.write_text("2")
         assert store.file_hash(f) != h
+
+
+def test_older_database_is_migrated(tmp_path):
+    import sqlite3
+
+    (tmp_path / ".climpy").mkdir()
+    db = sqlite3.connect(tmp_path / ".climpy" / "runs.sqlite")
+    db.execute(
+        "CREATE TABLE runs (id TEXT PRIMARY KEY, pipeline TEXT, started REAL, finished REAL, status TEXT, "
+        "pid INTEGER, executor TEXT, jobs INTEGER, argv TEXT, dry_run INTEGER DEFAULT 0)"
+    )
+    db.commit()
+    db.close()
+    with Store(tmp_path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 1
+        store.start_run("r", "p", executor="local", jobs=1, argv=[], dag={"a": []})
+        assert store.db.execute("SELECT dag FROM runs").fetchone()[0] == '{"a": []}'
