@@ -24,63 +24,25 @@ def _command_line() -> str:
     return " ".join(["climpy", *sys.argv[1:]])
 
 
-def _open(path: str, what: str):
-    """Open a NetCDF file fully into memory; unreadable files raise InputError naming the file."""
-    import xarray as xr
+def _open(path: str):
+    """Open any NetCDF file fully into memory (InputError naming the file when unreadable)."""
+    from climpy.io import open_dataset
 
-    from climpy.exceptions import InputError
-
-    try:
-        with xr.open_dataset(path, decode_times=False) as raw:
-            return raw.load()
-    except (OSError, ValueError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise InputError(f"{path}: cannot be read as NetCDF ({first}); give a NetCDF {what} file") from err
+    return open_dataset(path)
 
 
 def _open_topography(path: str, variable: str | None):
-    """Open a normalised topography (``topo`` on ascending lat/lon), via climpy.io when available."""
-    try:
-        from climpy.io import open_topography  # type: ignore[attr-defined]
-    except ImportError:
-        open_topography = None
-    if open_topography is not None:
-        return open_topography(path, variable=variable)
-    from climpy.exceptions import InputError
-    from climpy.geo import wrap_lon
+    """Open a normalised topography (``topo`` on ascending lat/lon) with climpy.io."""
+    from climpy.io import open_topography
 
-    ds = _open(path, "topography")
-    ds = ds.rename({k: v for k, v in (("latitude", "lat"), ("longitude", "lon")) if k in ds.variables})
-    if variable is None:
-        two_d = [str(n) for n, v in ds.data_vars.items() if v.ndim == 2]
-        variable = "topo" if "topo" in ds.data_vars else (two_d[0] if len(two_d) == 1 else None)
-        if variable is None:
-            raise InputError(f"{path}: cannot tell the topography variable among {two_d}; pass --variable")
-    if variable not in ds.data_vars:
-        raise InputError(
-            f"{path}: variable {variable!r} not found (have {sorted(map(str, ds.data_vars))}); fix --variable"
-        )
-    da = ds[variable]
-    if set(da.dims) != {"lat", "lon"}:
-        raise InputError(f"{path}: variable {variable!r} has dims {da.dims}; expected ('lat', 'lon')")
-    da = da.transpose("lat", "lon").astype(float)
-    da = da.assign_coords(lon=wrap_lon(da["lon"].values)).sortby("lon").sortby("lat")
-    return da.to_dataset(name="topo")
+    return open_topography(path, variable=variable)
 
 
 def _open_bathymetry(path: str, variable: str | None, nan_as_land: bool):
-    """Open an ocean-grid bathymetry (``Bathymetry``, m, positive down, nav_lat/nav_lon) via climpy.io."""
-    try:
-        from climpy.io import open_bathymetry  # type: ignore[attr-defined]
-    except ImportError:
-        open_bathymetry = None
-    if open_bathymetry is not None:
-        return open_bathymetry(path, variable, nan_policy="land" if nan_as_land else "error")
-    ds = _open(path, "bathymetry")
-    variable = variable or "Bathymetry"
-    _need_var(ds, path, variable)
-    ds = ds.rename({variable: "Bathymetry"}) if variable != "Bathymetry" else ds
-    return ds.assign(Bathymetry=ds["Bathymetry"].fillna(0.0)) if nan_as_land else ds
+    """Open an ocean-grid bathymetry (``Bathymetry``, m, positive down, nav_lat/nav_lon) with climpy.io."""
+    from climpy.io import open_bathymetry
+
+    return open_bathymetry(path, variable, nan_policy="land" if nan_as_land else "error")
 
 
 _NAN = click.option(
@@ -155,7 +117,7 @@ def heatflow_cmd(
     ds = _open_bathymetry(bathy_path, variable, nan_as_land)
     age = None
     if age_path:
-        age_ds = _open(age_path, "seafloor age")
+        age_ds = _open(age_path)
         _need_var(age_ds, age_path, age_variable, "--age-variable")
         age = age_ds[age_variable]
         if age.shape != ds["Bathymetry"].shape:
@@ -253,7 +215,7 @@ def pft_cmd(topo_path, output, variable, table, south_table, table_from, table_o
     if table:
         lat_n, tab_n = _read_table(table, "--table")
     if table_from:
-        t = pft_table(_open(table_from, "PFT"))
+        t = pft_table(_open(table_from))
         lat_n, tab_n, lat_s, tab_s = t.latitudes, t.north, t.latitudes, t.south
     if south_table:
         lat_s, tab_s = _read_table(south_table, "--south-table")
@@ -380,11 +342,11 @@ def weights_cmd(
         raise click.UsageError("--o2a and --a2o must be different files")
     _check_out(o2a_out, "--o2a")
     _check_out(a2o_out, "--a2o")
-    grid = _open(grid_path, "ORCA grid")
+    grid = _open(grid_path)
     shape = _ocean_corners(grid)[0].shape
     ocean_mask = None
     if bathymetry:
-        b = _open(bathymetry, "bathymetry")
+        b = _open(bathymetry)
         _need_var(b, bathymetry, bathy_variable, "--bathy-variable")
         depth = b[bathy_variable].values
         if depth.shape != shape:
