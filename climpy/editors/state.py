@@ -105,8 +105,9 @@ class EditorState(param.Parameterized):
             raise InputError(f"{where}: variable {variable!r} is not editable; choose one of {names}")
         self._ds = ds
         self.source = source
-        self._history: list[tuple[Operation, np.ndarray]] = []
-        self._redo: list[Operation] = []
+        # applied operations with their flat cell indices and the values they replaced
+        self._history: list[tuple[Operation, np.ndarray, np.ndarray]] = []
+        self._redo: list[tuple[Operation, np.ndarray]] = []
         self._sel = np.zeros(0, dtype=np.int64)
         self._selection_meta: dict = {}
         self._loaded: str | None = None
@@ -320,8 +321,8 @@ class EditorState(param.Parameterized):
         except ClimpyError as err:
             self.status = str(err)
             raise
-        old = apply_operation(self._values, op)
-        self._history.append((op, old))
+        old = apply_operation(self._values, op, flat=cells)
+        self._history.append((op, cells, old))
         self._redo.clear()
         self._after_change(f"{op.op} {self.value:g} on {op.size} cells")
         logger.debug("apply %s on %d cells in %.1f ms", op.op, op.size, 1e3 * (time.perf_counter() - t0))
@@ -332,9 +333,9 @@ class EditorState(param.Parameterized):
         if not self._history:
             self.status = "Nothing to undo"
             return False
-        op, old = self._history.pop()
-        self._values[op.index] = old
-        self._redo.append(op)
+        op, flat, old = self._history.pop()
+        self._values.reshape(-1)[flat] = old  # exactly the cells the operation changed
+        self._redo.append((op, flat))
         self._after_change(f"undid {op.op} on {op.size} cells")
         return True
 
@@ -343,9 +344,9 @@ class EditorState(param.Parameterized):
         if not self._redo:
             self.status = "Nothing to redo"
             return False
-        op = self._redo.pop()
-        old = apply_operation(self._values, op)
-        self._history.append((op, old))
+        op, flat = self._redo.pop()
+        old = apply_operation(self._values, op, flat=flat)
+        self._history.append((op, flat, old))
         self._after_change(f"redid {op.op} on {op.size} cells")
         return True
 
@@ -360,7 +361,7 @@ class EditorState(param.Parameterized):
     @property
     def operations(self) -> list[Operation]:
         """Applied operations, in order (undone ones excluded)."""
-        return [op for op, _ in self._history]
+        return [op for op, _, _ in self._history]
 
     def changed_cells(self) -> np.ndarray:
         """Flat indices of cells whose value differs from the original."""
@@ -415,7 +416,8 @@ class EditorState(param.Parameterized):
             self.status = f"Error: {err}"
             raise
         for op in ef.operations:
-            self._history.append((op, apply_operation(self._values, op)))
+            flat = np.ravel_multi_index(op.index, self._values.shape)
+            self._history.append((op, flat, apply_operation(self._values, op, flat=flat)))
         self._redo.clear()
         if ef.description and not self.description:
             self.description = ef.description

@@ -200,7 +200,8 @@ def test_save_writes_dataset_and_edits_atomically(tmp_path, topo_ds):
         s.save(src)
     ef = s.edit_file()
     ef.operations.append(Operation("set", ([0], [0]), 1.0))
-    s._history.append((Operation("set", ([0], [0]), 1.0, selection={"x": object()}), np.zeros(1)))
+    bad = Operation("set", ([0], [0]), 1.0, selection={"x": object()})
+    s._history.append((bad, np.array([0]), np.zeros(1)))
     with pytest.raises(TypeError):  # edit file not serialisable: the NetCDF is not replaced either
         s.save(out)
     assert isinstance(ef, EditFile)
