@@ -126,6 +126,8 @@ def write_report(run: str = "last", *, project: PathLike = ".", output: PathLike
         out.parent.mkdir(parents=True, exist_ok=True)
         dag = json.loads(row["dag"] or "{}") or {s["node"]: [] for s in steps}
         status = {s["node"]: s["status"] for s in steps}
+        rank = {n: i for i, n in enumerate(dag)}  # rows in DAG (topological) order
+        steps = sorted(steps, key=lambda s: rank.get(s["node"], len(rank)))
 
         def rel(p: Path) -> str:
             return html.escape(os.path.relpath(p, out.parent))
@@ -152,7 +154,7 @@ def write_report(run: str = "last", *, project: PathLike = ".", output: PathLike
                 f"<tr><td>{html.escape(s['node'])}</td>"
                 f'<td class="status" style="background:{colour}">{html.escape(s["status"])}</td>'
                 f"<td>{dur}</td><td><code>{html.escape((s['key'] or '')[:12])}</code></td>"
-                f"<td>{html.escape(s['reason'] or '')}{'<br>' if err else ''}{err}</td>"
+                f"<td>{err or html.escape(s['reason'] or '')}</td>"
                 f"<td>{' '.join(links)}</td><td>{'<br>'.join(outs)}</td></tr>"
             )
         started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(row["started"]))
