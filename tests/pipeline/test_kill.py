@@ -52,7 +52,7 @@ def _query(project: Path, sql: str) -> list:
         db.close()
 
 
-def _wait_for(cond, timeout=60.0):
+def _wait_for(cond, timeout=180.0):
     t0 = time.monotonic()
     while not cond():
         if time.monotonic() - t0 > timeout:
