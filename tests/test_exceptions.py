@@ -9,8 +9,12 @@ from climpy import exceptions as exc
 
 @pytest.mark.parametrize(
     ("cls", "builtin"),
-    [(exc.InputError, ValueError), (exc.GridError, ValueError), (exc.EditReplayError, ValueError),
-     (exc.MissingDependencyError, ImportError)],
+    [
+        (exc.InputError, ValueError),
+        (exc.GridError, ValueError),
+        (exc.EditReplayError, ValueError),
+        (exc.MissingDependencyError, ImportError),
+    ],
 )
 def test_errors_are_builtins_too(cls, builtin):
     assert issubclass(cls, exc.ClimpyError)
@@ -20,8 +24,12 @@ def test_errors_are_builtins_too(cls, builtin):
 
 def test_step_failed_error_carries_location_and_pickles():
     err = exc.StepFailedError(
-        "routing", "notebooks/03_routing.ipynb", cell_index=4, error_name="ValueError",
-        error_value="bad", output_notebook="store/ab/03_routing.ipynb",
+        "routing",
+        "notebooks/03_routing.ipynb",
+        cell_index=4,
+        error_name="ValueError",
+        error_value="bad",
+        output_notebook="store/ab/03_routing.ipynb",
     )
     assert isinstance(err, exc.PipelineError)
     assert "cell 4" in str(err) and "store/ab/03_routing.ipynb" in str(err)

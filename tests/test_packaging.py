@@ -87,9 +87,21 @@ def test_ci_runs_the_readme_test_command():
 
 def test_layout_exists():
     for path in [
-        "climpy/__init__.py", "climpy/exceptions.py", "climpy/_typing.py", "climpy/kernels",
-        "climpy/io", "notebooks", "binder", "jupyterhub_config.py", "environment.yml", "benchmarks",
-        ".github/workflows/ci.yml", "README.md", "CONTRIBUTING.md", "CHANGELOG.md", "LICENSE",
+        "climpy/__init__.py",
+        "climpy/exceptions.py",
+        "climpy/_typing.py",
+        "climpy/kernels",
+        "climpy/io",
+        "notebooks",
+        "binder",
+        "jupyterhub_config.py",
+        "environment.yml",
+        "benchmarks",
+        ".github/workflows/ci.yml",
+        "README.md",
+        "CONTRIBUTING.md",
+        "CHANGELOG.md",
+        "LICENSE",
         ".pre-commit-config.yaml",
     ]:
         assert (ROOT / path).exists(), f"missing {path}"
