@@ -132,6 +132,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="1 and 0.5 degree only, one warm repeat")
     ap.add_argument("--resolutions", help="comma-separated degrees (default 1,0.5,0.25,0.1)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the scikit-image baseline")
+    ap.add_argument(
+        "--upsample",
+        type=int,
+        default=1,
+        help="repeat each cell K x K (e.g. 0.1 deg with K=4: 1.04e8 cells, the feasibility run)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -147,11 +153,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for res in res_list:
             lat, lon, z, source = _sample_map(res)
+            if args.upsample > 1:
+                k = args.upsample
+                z = np.repeat(np.repeat(z, k, axis=0), k, axis=1)
+                lat = -90 + res / k * (np.arange(z.shape[0]) + 0.5)
+                lon = -180 + res / k * (np.arange(z.shape[1]) + 0.5)
+                res = res / k
+                source += f" upsampled {k}x{k}"
             path = os.path.join(tmp, f"map_{res}.npz")
             np.savez(path, lat=lat, lon=lon, z=z)
+            size = z.size
             del z
             cmd = [sys.executable, __file__, "--child", path, "--repeats", str(repeats if res >= 0.25 else 1)]
-            if args.no_baseline:
+            if args.no_baseline or size > 3e7:  # the tiled skimage fill would need > 24 GB
                 cmd.append("--no-baseline")
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
