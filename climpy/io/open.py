@@ -61,6 +61,7 @@ _UP_STANDARD = {"surface_altitude", "height_above_mean_sea_level", "height_above
 _DOWN_STANDARD = {"sea_floor_depth_below_geoid", "sea_floor_depth_below_sea_surface", "sea_floor_depth"}
 _LAT_NAMES = ("lat", "latitude", "nav_lat", "y_lat", "gphit", "LAT", "Latitude", "lat_t", "yt")
 _LON_NAMES = ("lon", "longitude", "nav_lon", "x_lon", "glamt", "LON", "Longitude", "lon_t", "xt")
+_AREA_UNITS = {"m2", "m^2", "m**2", "km2", "km^2"}
 _TIME_HINTS = ("time", "t", "time_counter", "record", "month", "year")
 
 #: Tolerance (degrees) when deciding that 2-D coordinates describe a regular grid.
@@ -177,7 +178,11 @@ def _pick_variable(
     fields = [
         str(v)
         for v, da in ds.data_vars.items()
-        if da.ndim >= 2 and np.issubdtype(da.dtype, np.number) and "bounds" not in str(v)
+        if da.ndim >= 2
+        and np.issubdtype(da.dtype, np.number)
+        and "bounds" not in str(v)
+        and str(v) != "area"
+        and str(da.attrs.get("units", "")).replace(" ", "") not in _AREA_UNITS
     ]
     if len(fields) == 1:
         return fields[0]

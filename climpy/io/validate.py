@@ -9,6 +9,7 @@ whose message names the file, the variable and the fix.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from typing import Literal
 
@@ -47,7 +48,8 @@ _NOT_METRES = {
     "cm": "centimetres",
     "mm": "millimetres",
 }
-_METRES = {"m", "meter", "meters", "metre", "metres", "m above sea level", "meters above sea level"}
+#: Units accepted as metres: "m", "meter(s)", "metre(s)", optionally followed by words ("m above sea level").
+_METRES_RE = re.compile(r"^(m|meters?|metres?)(\s.*)?$")
 
 
 def _where(source: str, variable: str) -> str:
@@ -93,13 +95,19 @@ def check_metres(values: np.ndarray, *, source: str, variable: str, units: str |
     Raises
     ------
     InputError
-        If the units are km, feet, cm or mm, or max |value| < 10 (km?) or > 12 000 (feet? cm?).
+        If the units are km, feet, cm, mm or not a length, or max |value| < 10 (km?) or > 12 000
+        (feet? cm?).
     """
     u = (units or "").strip().lower()
     if u in _NOT_METRES:
         raise InputError(
             f"{_where(source, variable)} is in {_NOT_METRES[u]} (units={units!r}); "
             "convert it to metres (and set units='m')"
+        )
+    if u and not _METRES_RE.match(u):
+        raise InputError(
+            f"{_where(source, variable)} has units {units!r}, not a length in metres; pick the elevation "
+            "variable with variable=..., or set its units attribute to 'm' if it is in metres"
         )
     finite = np.abs(values[np.isfinite(values)])
     if finite.size == 0:
@@ -115,10 +123,6 @@ def check_metres(values: np.ndarray, *, source: str, variable: str, units: str |
         raise InputError(
             f"{_where(source, variable)} never exceeds |{top:.6g}|; elevations in metres reach hundreds "
             "or thousands: it looks like kilometres or a normalised field, convert it to metres"
-        )
-    if u and u not in _METRES:
-        logger.warning(
-            "%s: units %r not recognised as metres; assuming metres", _where(source, variable), units
         )
 
 

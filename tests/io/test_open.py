@@ -343,3 +343,12 @@ def test_shared_reference_bathymetry_and_geothermal(shared_data, shared_referenc
     validate_bathymetry(b)
     g = open_grid(shared_data / "geothermal_heatingLMParaT.nc")
     assert g.kind == "orca" and g.shape == (149, 182)
+    # a heat flow is not a topography: its units say so
+    with pytest.raises(InputError, match=r"variable 'heatflow' has units 'mW/m2', not a length in metres"):
+        open_topography(shared_data / "geothermal_heatingLMParaT.nc")
+    # the grid file holds only areas and bounds: nothing to open as a topography
+    with pytest.raises(InputError, match=r"paleorca2_40Ma_grid\.nc: no 2-D numeric variable"):
+        open_topography(shared_data / "paleorca2_40Ma_grid.nc")
+    # the routing reference stores a regular grid with 2-D nav_lat/nav_lon, north first
+    r = open_topography(shared_reference / "input_routing.nc")
+    assert r.topo.dims == ("lat", "lon") and r.lat.values[0] < 0
