@@ -270,6 +270,19 @@ def internal_oceans(ds: xr.Dataset, *, variable: str | None = None) -> xr.Datase
     area, not by cell count; bodies are merged across the date line transitively (union-find) and,
     on ORCA grids, through the overlap columns and the north fold; the count is the number of
     bodies minus one, counted once per physical cell.
+
+    Examples
+    --------
+    A lake cut in two by the date line is one internal ocean:
+
+    >>> import numpy as np
+    >>> from climpy.testing import topography_dataset
+    >>> t = np.full((6, 12), 500.0)
+    >>> t[:, 5:7] = -3000.0  # world ocean
+    >>> t[3, 0] = t[3, -1] = -10.0  # lake across the seam
+    >>> res = internal_oceans(topography_dataset(t))
+    >>> int(res.n_internal), res.n_cells.values.tolist()
+    (1, [12, 2])
     """
     name, _ = ocean_field(ds, variable)
     topo = grid_topology(ds)

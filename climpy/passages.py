@@ -94,6 +94,19 @@ def passages(ds: xr.Dataset, *, variable: str | None = None) -> xr.Dataset:
     The legacy app reported twice the number of passage cells (it summed the marker value 2) and
     ran its second template on an array already overwritten by the first; it also ignored the
     longitude wrap and the ORCA overlap columns (zero padding). Each physical cell is counted once here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from climpy.testing import topography_dataset
+    >>> t = np.full((8, 12), 300.0)
+    >>> t[:2], t[-2:] = -2000.0, -2000.0  # two seas
+    >>> t[2:6, 4] = -50.0  # joined by a one-cell strait
+    >>> res = passages(topography_dataset(t))
+    >>> int(res.n_passages), int(res.n_meridional)
+    (4, 4)
+    >>> int(passages(widen_passages(topography_dataset(t))).n_passages)
+    0
     """
     name, _ = ocean_field(ds, variable)
     topo = grid_topology(ds)

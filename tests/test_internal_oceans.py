@@ -356,3 +356,12 @@ def test_reference_counts_against_the_legacy_algorithm(shared_data, name, legacy
     # column nx-1 onto column 0 (they are 2 columns apart: the overlap) and ignored the north fold.
     # Our kernel given the legacy topology (plain periodic) reproduces the legacy count exactly.
     assert label_bodies(mask, periodic_x=True)[1] - 1 == legacy
+
+
+@pytest.mark.parametrize("module", ["climpy.internal_oceans", "climpy.passages"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
