@@ -395,3 +395,71 @@ __all__ = [
     "run_in_kernel",
     "skip_reason",
 ]
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+def browser_login(hub: LiveHub, name: str, password: str, *, screenshot: Path | None = None) -> dict:
+    """Log in through the hub's login page in Chromium; wait for Lab to render the start notebook.
+
+    Every request leaving 127.0.0.1 is aborted and listed in ``external_requests``. Returns the
+    final URL, the active tab's label, the rendered cell and editor counts and the seconds from
+    the click on "Sign in" to the first rendered notebook cell.
+    """
+    from urllib.parse import urlparse
+
+    from playwright.sync_api import sync_playwright
+
+    external: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("data:", "blob:")) or urlparse(url).hostname in {"127.0.0.1", "localhost"}:
+            r.continue_()
+        else:
+            external.append(url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+            ctx.route("**/*", route)
+            page = ctx.new_page()
+            page.goto(f"{hub.url}/hub/login", timeout=60_000)
+            page.fill("#username_input", name)
+            page.fill("#password_input", password)
+            t0 = time.perf_counter()
+            page.click("#login_submit")
+            page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=240_000)
+            cell = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first
+            cell.wait_for(state="visible", timeout=240_000)
+            page.locator(".jp-NotebookPanel .jp-CodeCell .cm-editor").first.wait_for(
+                state="visible", timeout=60_000
+            )
+            seconds = time.perf_counter() - t0
+            tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel").first
+            result = {
+                "url": page.url,
+                "tab": tab.inner_text().strip(),
+                "cells": page.locator(".jp-NotebookPanel .jp-Cell").count(),
+                "editors": page.locator(".jp-NotebookPanel .jp-CodeCell .cm-editor").count(),
+                "seconds": seconds,
+            }
+            if screenshot is not None:
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(screenshot))
+        finally:
+            browser.close()
+    result["external_requests"] = external
+    return result
