@@ -131,3 +131,15 @@ def test_cli_ahmcoef(tmp_path):
         main, ["ahmcoef", str(tmp_path / "b.nc"), "-o", str(tmp_path / "x.nc"), "--band", "5", "-5"]
     )
     assert res.exit_code == 2 and "--band" in res.output
+
+
+@pytest.mark.parametrize("fold", ["T", "F"])
+def test_duplicated_cells_consistent_on_orca_like_grids(fold):
+    from climpy.testing import assert_orca_consistent, orca_like_grid
+
+    ds = orca_like_grid(
+        40, 30, fold=fold, bathymetry=lambda la, lo: np.where(np.sin(np.deg2rad(3 * lo)) > 0.3, 0, 4000.0)
+    )
+    out = ahmcoef(ds)
+    assert_orca_consistent(out, "icof")
+    assert (out["icof"].values < 100).any()

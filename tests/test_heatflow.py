@@ -214,3 +214,17 @@ def test_cli_heatflow_age_grid(tmp_path):
         ],
     )
     assert res.exit_code == 2 and "regrid the ages" in res.output and not (tmp_path / "x.nc").exists()
+
+
+@pytest.mark.parametrize("fold", ["T", "F"])
+def test_duplicated_cells_consistent_on_orca_like_grids(fold):
+    from climpy.testing import assert_orca_consistent, orca_like_grid
+
+    def depth(la, lo):
+        return np.where(np.sin(np.deg2rad(3 * lo)) > 0.3, 0.0, 2600 + 40 * np.abs(la) + (20 * lo) % 300)
+
+    ds = orca_like_grid(40, 30, fold=fold, bathymetry=depth)
+    for kw in ({}, {"steep_gradient": 50.0}):
+        out = heatflow(ds, **kw).isel(time_counter=0)
+        assert_orca_consistent(out, "heatflow")
+        assert np.all(out["heatflow"].values[ds["Bathymetry"].values > 0] > 0)
