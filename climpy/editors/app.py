@@ -69,7 +69,7 @@ def app_factory(
     def build() -> Any:
         import panel as pn
 
-        editor = cls(ds, variable=variable, source=source, output=output)
+        editor = cls(ds, variable=variable, source=source, output=output, defer=True)
         logger.info("new %s editor session", kind)
         return pn.Column(editor, sizing_mode="stretch_both")
 

@@ -80,6 +80,9 @@ class MapEditor(Viewer):
 
     state = param.ClassSelector(class_=EditorState, doc="Everything the editor knows.")
     output = param.String(default="edited.nc", doc="NetCDF file written by Save.")
+    defer = param.Boolean(default=False, doc="""
+        Render the histogram and the diagnostic after the page has loaded (served apps: the map
+        shows sooner).""")
     title = "climpy map editor"
     state_class: type[EditorState] = EditorState
 
@@ -291,12 +294,19 @@ class MapEditor(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         if self._layout is not None:
             return self._layout
+        hist: Any = pn.pane.HoloViews(self._hist_pane(), sizing_mode="stretch_width", height=200)
+        if self.defer:
+            hist = pn.param.ParamFunction(lambda: hist, defer_load=True, sizing_mode="stretch_width",
+                                          height=200)
         main = [
             pn.bind(self._status, self.state.param.status),
             pn.pane.HoloViews(self._map(), sizing_mode="stretch_both", min_height=420, linked_axes=False),
-            pn.pane.HoloViews(self._hist_pane(), sizing_mode="stretch_width", height=200),
+            hist,
         ]
         diag = self._diagnostic()
+        if diag is not None and self.defer:
+            diag = pn.param.ParamFunction(lambda: diag, defer_load=True, min_width=420,
+                                          sizing_mode="stretch_both")
         body: list[Any] = [pn.Column(*main, sizing_mode="stretch_both", min_width=500)]
         if diag is not None:
             body.append(diag)
