@@ -51,7 +51,8 @@ def test_open_write_round_trip(ds):
     assert back.topo.dtype == np.float64
 
 
-@SETTINGS
+@pytest.mark.slow
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ds=topographies())
 def test_rewrite_gives_identical_bytes(ds):
     with tempfile.TemporaryDirectory() as tmp:
