@@ -66,6 +66,15 @@ def ahmcoef(
     InputError
         If the variable is missing, the band is empty or the taper is empty or outside 0..100.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from climpy.testing import orca_like_grid
+    >>> ds = orca_like_grid(12, 20, bathymetry=lambda lat, lon: np.where(np.abs(lon) < 30, 0.0, 4000.0))
+    >>> icof = ahmcoef(ds, band=(-90, 90))["icof"]
+    >>> sorted(set(icof.values.ravel().tolist()))
+    [0.0, 4.0, 31.0, 69.0, 96.0, 100.0]
+
     Notes
     -----
     Deviations from the legacy ``create_ahmcoef`` (intended): the band is chosen by latitude, not by

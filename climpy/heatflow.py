@@ -193,6 +193,16 @@ def heatflow(
     legacy value too, by accident of its formula); steep cells are not zeroed. Without an age grid,
     heat flow is non-increasing with depth beyond the shelf.
 
+    Examples
+    --------
+    >>> from climpy.testing import orca_like_grid
+    >>> ds = orca_like_grid(10, 14, bathymetry=4000.0)
+    >>> hf = heatflow(ds)
+    >>> hf["heatflow"].dims
+    ('time_counter', 'y', 'x')
+    >>> round(float(hf["heatflow"].max()), 1)
+    127.8
+
     References
     ----------
     .. [Stein1992] Stein, C. A. and Stein, S. (1992), A model for the global variation in oceanic

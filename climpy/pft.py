@@ -119,6 +119,14 @@ def pft(
     InputError
         If a row does not sum to 100, the bands are not increasing to 90, or the grid is not 1-D lat/lon.
 
+    Examples
+    --------
+    >>> from climpy.testing import topography_dataset
+    >>> topo = topography_dataset(100.0, nlat=36, nlon=72)
+    >>> veg = pft(topo)
+    >>> veg["maxvegetfrac"].sizes["veget"], float(veg["maxvegetfrac"].sum("veget").min())
+    (13, 1.0)
+
     Notes
     -----
     Deviations from the legacy ``generate_pft_netcdf``: any regular grid (not only 0.5 degree), cells

@@ -231,8 +231,17 @@ def regrid(
     ------
     InputError
         If the method is unknown or a variable is not on (lat, lon).
+
     GridError
         If a grid has no ascending 1-D lat/lon.
+
+    Examples
+    --------
+    >>> from climpy.testing import topography_dataset
+    >>> topo = topography_dataset(lambda lat, lon: 1000.0 + lat, nlat=180, nlon=360)
+    >>> out = regrid(topo, target_grid(lon_step=5.0), method="conservative")
+    >>> out["topo"].shape, out["topo"].attrs["regrid_method"]
+    ((36, 72), 'conservative')
     """
     if method not in _METHODS:
         raise InputError(f"regrid: unknown method {method!r}; choose one of {', '.join(_METHODS)}")

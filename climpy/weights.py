@@ -181,6 +181,14 @@ def coupling_weights(
     GridError
         If the ocean grid has no usable cell.
 
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> grid = xr.open_dataset("paleorca2_40Ma_grid.nc")  # doctest: +SKIP
+    >>> o2a, a2o = coupling_weights(grid, ocean_mask=bathy["Bathymetry"].values > 0)  # doctest: +SKIP
+    >>> o2a.attrs["normalization"], a2o.sizes["dst_grid_size"]  # doctest: +SKIP
+    ('destarea', 27118)
+
     Notes
     -----
     Overlaps are exact spherical areas (:mod:`climpy.kernels.polygons`), so for a destination

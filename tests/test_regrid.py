@@ -172,3 +172,15 @@ def test_cli_regrid_steps_limits_and_target(tmp_path):
         main, ["regrid", str(tmp_path / "src.nc"), "-o", str(tmp_path / "d.nc"), "--step", "0.7"]
     )
     assert res.exit_code == 2 and "whole number of steps" in res.output and not (tmp_path / "d.nc").exists()
+
+
+@pytest.mark.parametrize(
+    "module", ["climpy.heatflow", "climpy.ahmcoef", "climpy.pft", "climpy.regrid", "climpy.weights"]
+)
+def test_docstring_examples_of_products(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    assert result.attempted > 0
