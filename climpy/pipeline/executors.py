@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 _REGISTRY: dict[str, Callable[..., contextlib.AbstractContextManager[Executor]]] = {}
 
+#: Where a step's kernel writes its own stderr (kept next to the executed notebook).
+KERNEL_LOG = "_kernel.log"
+
 #: Error names that mean "hand edits no longer apply" -> the step goes to needs-review.
 REVIEW_ERRORS = {"EditReplayError"}
 
@@ -151,6 +154,31 @@ def _stamp_provenance(path: Path, attrs: dict[str, str]) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path, enabled: bool = True):
+    """Send this process's file descriptor 2 (inherited by the kernel it starts) to ``path``.
+
+    Keeps kernel start-up noise out of the terminal while the run's own progress and summary
+    stay readable; the log is kept next to the executed notebook.
+    """
+    if not enabled:
+        yield
+        return
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     """Run one step notebook with papermill (one kernel) and prepare its outputs.
 
@@ -178,16 +206,17 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     executed = work / EXECUTED_NAME
     result: dict[str, Any] = {"executed": str(executed), "pid": os.getpid()}
     try:
-        pm.execute_notebook(
-            task["notebook"],
-            str(executed),
-            parameters=task["parameters"],
-            kernel_name=task.get("kernel", "python3"),
-            cwd=str(work),
-            progress_bar=bool(task.get("progress", False)),
-            log_output=False,
-            execution_timeout=task.get("timeout"),
-        )
+        with _stderr_to(work / KERNEL_LOG, enabled=not task.get("progress", False)):
+            pm.execute_notebook(
+                task["notebook"],
+                str(executed),
+                parameters=task["parameters"],
+                kernel_name=task.get("kernel", "python3"),
+                cwd=str(work),
+                progress_bar=bool(task.get("progress", False)),
+                log_output=False,
+                execution_timeout=task.get("timeout"),
+            )
     except pm.PapermillExecutionError as err:
         cell, _, _ = _error_cell(executed)
         status = "needs-review" if err.ename in REVIEW_ERRORS else "failed"

@@ -727,6 +727,9 @@ def _keep_failed(store: Store, run_id: str, nid: str, executed: Path) -> Path | 
     dest = store.root / "failed" / run_id / f"{nid.replace('/', '__')}.ipynb"
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(executed, dest)
+    log = executed.parent / _executors.KERNEL_LOG
+    if log.is_file():  # the kernel's own stderr, next to the notebook
+        os.replace(log, dest.with_suffix(".kernel.log"))
     return dest
 
 
