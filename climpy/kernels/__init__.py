@@ -1,7 +1,8 @@
 """Numba kernels: plain ndarrays in and out, no xarray, no recursion, explicit queues.
 
-Conventions shared by every kernel here (the model is pysheds ``_sgrid.py`` and pyflwdir
-``core_d8.py``, extended with the boundaries they lack):
+Each module documents its own array contract. The routing kernels (:mod:`climpy.kernels.fill`,
+:mod:`climpy.kernels.flow`; modelled on pysheds ``_sgrid.py`` and pyflwdir ``core_d8.py``, extended
+with the boundaries they lack) share these conventions:
 
 * Arrays are 2-D ``(nrow, ncol)`` in the internal orientation: row 0 is the southernmost row,
   rows grow northwards, columns grow eastwards.
