@@ -12,8 +12,9 @@ data variables in degrees (``nav_lat``/``nav_lon`` of legacy files) are promoted
 Internal convention (see :mod:`climpy.io`):
 
 * topography: ``topo`` float64, metres, land > 0, ocean <= 0; regular grids on ``(lat, lon)`` with
-  1-D ascending ``lat`` and ``lon`` in [-180, 180); curvilinear grids on ``(y, x)`` with 2-D ``lat``,
-  ``lon`` (y increasing northwards);
+  1-D ascending ``lat`` and ``lon`` in [-180, 180) (a regional grid across the dateline keeps
+  contiguous ascending longitudes: it starts in [-180, 180) and ends beyond 180); curvilinear
+  grids on ``(y, x)`` with 2-D ``lat``, ``lon`` (y increasing northwards);
 * bathymetry: ``Bathymetry`` float64, metres, positive down, 0 on land, on ``(y, x)`` with 2-D
   ``nav_lat``/``nav_lon``.
 """
@@ -286,6 +287,17 @@ def _normalise_regular(
             "remove the repeated columns"
         )
     wrapped = _wrap_outside(lon)
+    if not np.array_equal(wrapped, lon) and not is_periodic_lon(lon) and lon[0] < 180.0 <= lon[-1]:
+        # a regional grid across the dateline: rolling would split it in two, so keep it contiguous
+        # (ascending, starting in [-180, 180), the eastern part beyond 180)
+        shift = 360.0 * np.floor((lon[0] + 180.0) / 360.0)
+        logger.warning(
+            "%s: regional grid crosses the dateline; longitudes kept contiguous (%g..%g)",
+            source,
+            lon[0] - shift,
+            lon[-1] - shift,
+        )
+        return values, lat, lon - shift if shift else lon
     if not np.array_equal(wrapped, lon):
         order = np.argsort(wrapped, kind="stable")
         logger.warning(

@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from climpy.exceptions import ClimpyWarning, InputError
+from climpy.geo import is_periodic_lon
 
 __all__ = [
     "MAX_ABS_METRES",
@@ -216,7 +217,8 @@ def validate_topography(ds: xr.Dataset, *, source: str = "<dataset>", variable: 
             raise InputError(
                 f"{source}: 'lat' outside [-90, 90] ({lat.min():g}..{lat.max():g}); fix the coordinate"
             )
-        if lon.min() < -180 or lon.max() >= 180:
+        crosses = lon[0] >= -180 and lon[0] < 180 <= lon[-1] < lon[0] + 360 and not is_periodic_lon(lon)
+        if (lon.min() < -180 or lon.max() >= 180) and not crosses:
             raise InputError(
                 f"{source}: 'lon' outside [-180, 180) ({lon.min():g}..{lon.max():g}); "
                 "wrap and roll it (open_topography does)"

@@ -106,6 +106,20 @@ def test_regional_grid_not_periodic(tmp_path, caplog):
     assert "regional grid" in caplog.text
 
 
+def test_regional_grid_across_the_dateline_stays_contiguous(tmp_path, caplog):
+    reg = topography_dataset(
+        lambda lat, lon: lat * 100.0, nlat=4, nlon=8, lat_range=(-20, 20), lon_range=(-40, 40)
+    )
+    raw = reg.assign_coords(lon=reg.lon + 180.0)  # 145..215: crosses the dateline
+    with caplog.at_level(logging.WARNING, logger="climpy.io"):
+        got = open_topography(_save(raw, tmp_path / "pacific.nc"))
+    assert "crosses the dateline" in caplog.text
+    np.testing.assert_allclose(got.lon.values, raw.lon.values)
+    np.testing.assert_array_equal(got.topo.values, raw.topo.values)
+    validate_topography(got)
+    assert not Grid.from_dataset(got).periodic_x
+
+
 def test_curvilinear_topography(tmp_path):
     o = orca_like_grid(fold="F")
     elev = -o.Bathymetry + 100.0 * (o.Bathymetry == 0)
