@@ -21,6 +21,7 @@ Only ``jupyterhub_config.py`` imports this module; JupyterHub itself is imported
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import hashlib
 import json
 import logging
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 #: Name of the manifest kept in the student's copy of the content: relative path -> sha256 of the
 #: version last delivered. A file whose hash differs from its entry was edited by the student.
 MANIFEST = ".climpy-content.json"
+#: File-name patterns handed out as course content by default.
+CONTENT_PATTERNS = ("*.ipynb", "*.md")
 #: Lowest uid a student account may have: never run a student server as a system account.
 UID_MIN = 1000
 _UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
@@ -195,24 +198,31 @@ def _write_file(dir_fd: int, name: str, data: bytes, uid: int, gid: int) -> None
     os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
 
 
-def _content_files(src: Path) -> list[Path]:
+def _content_files(src: Path, include: tuple[str, ...]) -> list[Path]:
     skip = {"__pycache__", ".ipynb_checkpoints"}
     out = []
     for path in sorted(src.rglob("*")):
         rel = path.relative_to(src)
-        if any(part.startswith(".") or part in skip for part in rel.parts):
+        if any(part.startswith((".", "_")) or part in skip for part in rel.parts):
             continue
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and any(fnmatch.fnmatch(path.name, p) for p in include):
             out.append(rel)
     return out
 
 
 def sync_content(
-    src: PathLike, home: PathLike, *, dest: str = "notebooks", uid: int | None = None, gid: int | None = None
+    src: PathLike,
+    home: PathLike,
+    *,
+    dest: str = "notebooks",
+    include: tuple[str, ...] = CONTENT_PATTERNS,
+    uid: int | None = None,
+    gid: int | None = None,
 ) -> dict[str, str]:
     """Copy course content into a student's home without ever overwriting the student's edits.
 
-    The rule, per file of ``src`` (hidden files and checkpoints skipped):
+    The rule, per file of ``src`` matching ``include`` (names starting with ``.`` or ``_`` and
+    checkpoints skipped, so outputs a notebook wrote next to itself are not handed out):
 
     - absent in the home: copied (a file the student deleted comes back);
     - present and identical to the version last delivered (see :data:`MANIFEST`): updated to the
@@ -231,6 +241,8 @@ def sync_content(
         The student's home folder.
     dest : str
         Sub-folder of ``home`` receiving the content (one level, no slashes).
+    include : tuple of str
+        File-name patterns (``fnmatch``) of the content: by default notebooks and Markdown.
     uid, gid : int, optional
         Owner of what is created; default: the owner of ``home``.
 
@@ -251,12 +263,17 @@ def sync_content(
         )
     if not dest or "/" in dest or dest in {".", ".."}:
         raise InputError(f"sync_content: dest={dest!r} must be one plain folder name, e.g. 'notebooks'")
+    files = _content_files(src, include)
     home_fd = os.open(os.fspath(home), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         st = os.fstat(home_fd)
         uid = st.st_uid if uid is None else uid
         gid = st.st_gid if gid is None else gid
-        root_fd = _open_subdir(home_fd, dest, uid, gid)
+        try:
+            root_fd = _open_subdir(home_fd, dest, uid, gid)
+        except OSError as err:  # ~/dest is a symlink or a file: the student's business, hands off
+            logger.warning("%s/%s is not a plain folder (%s): course content not delivered", home, dest, err)
+            return {rel.as_posix(): "kept" for rel in files}
     finally:
         os.close(home_fd)
     actions: dict[str, str] = {}
@@ -271,7 +288,7 @@ def sync_content(
                     manifest = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
                 except ValueError:
                     logger.warning("%s/%s/%s is not JSON; every file counts as edited", home, dest, MANIFEST)
-        for rel in _content_files(src):
+        for rel in files:
             data = (src / rel).read_bytes()
             new_hash = hashlib.sha256(data).hexdigest()
             key = rel.as_posix()

@@ -1,0 +1,275 @@
+"""jupyterhub_config.py as JupyterHub loads it, and the helpers of climpy.hub (no live hub needed)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from climpy.exceptions import InputError, MissingDependencyError
+from climpy.hub import (
+    MANIFEST,
+    ensure_unix_user,
+    find_configurable_http_proxy,
+    protect_shared_data,
+    sync_content,
+    unix_username,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "jupyterhub_config.py"
+
+
+@pytest.fixture
+def hub_env(tmp_path, monkeypatch):
+    """Environment variables of a hub whose state, data and students' env live under tmp_path."""
+    student = tmp_path / "env"
+    (student / "bin").mkdir(parents=True)
+    (student / "bin" / "jupyterhub-singleuser").write_text("#!/bin/sh\n")
+    chp = tmp_path / "chp"
+    chp.write_text("#!/usr/bin/env node\n")
+    for key in list(os.environ):
+        if key.startswith("CLIMPY_HUB_"):
+            monkeypatch.delenv(key)
+    values = {
+        "CONFIGPROXY_AUTH_TOKEN": "t" * 64,
+        "CONFIGPROXY_COMMAND": str(chp),
+        "CLIMPY_HUB_STATE": str(tmp_path / "state"),
+        "CLIMPY_HUB_DATA": str(tmp_path / "data"),
+        "CLIMPY_HUB_ENV": str(student),
+        "CLIMPY_HUB_ADMINS": "teacher, ta",
+        "CLIMPY_HUB_PORT": "0",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def load_config():
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
+
+
+def test_native_mode_needs_approval_and_has_least_privilege_culler(hub_env):
+    c = load_config()
+    assert c.JupyterHub.authenticator_class == "climpy.hub.ClimpyNativeAuthenticator"
+    assert c.ClimpyNativeAuthenticator.open_signup is False
+    assert c.Authenticator.admin_users == {"teacher", "ta"}
+    [culler] = c.JupyterHub.services
+    assert culler["name"] == "idle-culler" and "jupyterhub_idle_culler" in culler["command"]
+    [role] = c.JupyterHub.load_roles
+    assert role["services"] == ["idle-culler"]
+    assert set(role["scopes"]) == {"list:users", "read:users:activity", "read:servers", "delete:servers"}
+    secret = Path(c.JupyterHub.cookie_secret_file)
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and len(secret.read_text()) == 64
+    assert stat.S_IMODE(Path(hub_env["CLIMPY_HUB_STATE"]).stat().st_mode) == 0o700
+
+
+def test_network_is_loopback_with_ports_chosen_at_start(hub_env):
+    c = load_config()
+    urls = [c.JupyterHub.bind_url, c.JupyterHub.hub_bind_url, c.ConfigurableHTTPProxy.api_url]
+    assert all(u.startswith("http://127.0.0.1:") for u in urls)
+    assert len({u.rsplit(":", 1)[1] for u in urls}) == 3
+    assert c.ConfigurableHTTPProxy.command == [hub_env["CONFIGPROXY_COMMAND"]]
+    assert c.ConfigurableHTTPProxy.auth_token == hub_env["CONFIGPROXY_AUTH_TOKEN"]
+
+
+def test_students_run_the_world_readable_env_at_the_start_notebook(hub_env):
+    c = load_config()
+    env = Path(hub_env["CLIMPY_HUB_ENV"])
+    assert c.JupyterHub.spawner_class == "climpy.hub.ClimpySpawner"
+    assert c.Spawner.cmd == [str(env / "bin" / "jupyterhub-singleuser")]
+    assert c.Spawner.default_url == "/lab/tree/notebooks/00_start_here.ipynb"
+    assert c.Spawner.environment["PATH"].startswith(str(env / "bin"))
+    assert c.Spawner.environment["PANEL_INLINE"] == "true" and "HOLOVIEWSRC" in c.Spawner.environment
+    assert "--MappingKernelManager.cull_idle_timeout=1200" in c.Spawner.args
+    assert c.JupyterHub.concurrent_spawn_limit == 8 and c.Spawner.mem_limit == "2G"
+    assert c.ClimpySpawner.content_dir == str(ROOT / "notebooks")
+    data = Path(hub_env["CLIMPY_HUB_DATA"])
+    assert c.ClimpySpawner.shared_data_dir == str(data.resolve())
+    assert stat.S_IMODE(data.stat().st_mode) == 0o755
+
+
+def test_shared_password_workshop_mode(hub_env, monkeypatch):
+    monkeypatch.setenv("CLIMPY_HUB_AUTH", "shared-password")
+    monkeypatch.setenv("CLIMPY_HUB_SHARED_PASSWORD", "a long workshop phrase")
+    c = load_config()
+    assert c.JupyterHub.authenticator_class == "shared-password"
+    assert c.SharedPasswordAuthenticator.user_password == "a long workshop phrase"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CLIMPY_HUB_AUTH": "shared-password"}, "needs CLIMPY_HUB_SHARED_PASSWORD"),
+        ({"CLIMPY_HUB_AUTH": "shared-password", "CLIMPY_HUB_SHARED_PASSWORD": "short"}, "at least 8"),
+        ({"CLIMPY_HUB_AUTH": "github"}, "'github' is unknown; use 'native' or 'shared-password'"),
+        ({"CONFIGPROXY_AUTH_TOKEN": ""}, "CONFIGPROXY_AUTH_TOKEN is not set"),
+        ({"CLIMPY_HUB_ENV": "/nonexistent"}, "build the students' environment with scripts/hub-env.sh"),
+        ({"CLIMPY_HUB_SPAWN_LIMIT": "many"}, "CLIMPY_HUB_SPAWN_LIMIT='many' is not an integer"),
+    ],
+)
+def test_bad_settings_stop_the_hub_with_the_fix(hub_env, monkeypatch, env, message):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SystemExit, match=message):
+        load_config()
+
+
+def test_unix_username_maps_hub_names_like_tljh():
+    assert unix_username("alice") == "jupyter-alice"
+    assert unix_username("alice", "climpy-test-ab12-") == "climpy-test-ab12-alice"
+    long_a, long_b = unix_username("a" * 40), unix_username("a" * 41)
+    assert len(long_a) <= 32 and long_a != long_b
+    odd = unix_username("Élise.Dupont")
+    assert len(odd) <= 32 and odd.startswith("jupyter-") and odd.isascii()
+
+
+def test_ensure_unix_user_refuses_bad_names_and_system_accounts():
+    with pytest.raises(InputError, match="not a valid Unix user name"):
+        ensure_unix_user("../etc")
+    with pytest.raises(InputError, match="uid 0 < 1000.*choose another user name prefix"):
+        ensure_unix_user("root")
+
+
+def test_find_proxy_prefers_npm_and_refuses_the_pypi_port(tmp_path, monkeypatch):
+    monkeypatch.delenv("CONFIGPROXY_COMMAND", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")  # no npm: only the listed places
+    node_bin = tmp_path / ".venv" / "node" / "bin"
+    node_bin.mkdir(parents=True)
+    chp = node_bin / "configurable-http-proxy"
+    chp.write_text("#!/usr/bin/env python3\n# the PyPI port\n")
+    try:
+        found = find_configurable_http_proxy(tmp_path)
+        assert found != str(chp)
+    except MissingDependencyError as err:
+        assert "npm install -g configurable-http-proxy" in str(err)
+    chp.write_text("#!/usr/bin/env node\n")
+    assert find_configurable_http_proxy(tmp_path) == str(chp)
+    monkeypatch.setenv("CONFIGPROXY_COMMAND", "/x/chp")
+    assert find_configurable_http_proxy(tmp_path) == "/x/chp"
+
+
+def test_protect_shared_data_removes_group_and_other_write(tmp_path):
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "sub" / "f.nc").write_bytes(b"x")
+    os.chmod(data / "sub" / "f.nc", 0o666)
+    os.chmod(data / "sub", 0o777)
+    protect_shared_data(data)
+    assert stat.S_IMODE((data / "sub" / "f.nc").stat().st_mode) == 0o644
+    assert stat.S_IMODE((data / "sub").stat().st_mode) == 0o755
+
+
+# --- course content: never overwrite a student's edit ---------------------------------------------------
+
+
+@pytest.fixture
+def course(tmp_path):
+    src = tmp_path / "course"
+    src.mkdir()
+    (src / "00_start_here.ipynb").write_text('{"v": 1}')
+    (src / "01_regrid.ipynb").write_text('{"r": 1}')
+    (src / "README.md").write_text("read me")
+    (src / "_build.py").write_text("private")
+    (src / "topo.nc").write_bytes(b"output of a notebook run")
+    (src / ".ipynb_checkpoints").mkdir()
+    (src / ".ipynb_checkpoints" / "x.ipynb").write_text("{}")
+    home = tmp_path / "home"
+    home.mkdir()
+    return src, home
+
+
+def test_sync_copies_the_notebooks_only(course):
+    src, home = course
+    actions = sync_content(src, home)
+    assert actions == {"00_start_here.ipynb": "copied", "01_regrid.ipynb": "copied", "README.md": "copied"}
+    assert sorted(p.name for p in (home / "notebooks").iterdir()) == [
+        MANIFEST,
+        "00_start_here.ipynb",
+        "01_regrid.ipynb",
+        "README.md",
+    ]
+    assert sync_content(src, home) == dict.fromkeys(actions, "unchanged")
+
+
+def test_sync_keeps_edits_updates_untouched_files_and_restores_deleted_ones(course):
+    src, home = course
+    sync_content(src, home)
+    nb = home / "notebooks"
+    (nb / "00_start_here.ipynb").write_text('{"v": 1, "mine": true}')  # the student's edit
+    (nb / "README.md").unlink()  # deleted by the student
+    (src / "00_start_here.ipynb").write_text('{"v": 2}')  # new course versions
+    (src / "01_regrid.ipynb").write_text('{"r": 2}')
+    actions = sync_content(src, home)
+    assert actions == {"00_start_here.ipynb": "kept", "01_regrid.ipynb": "updated", "README.md": "copied"}
+    assert (nb / "00_start_here.ipynb").read_text() == '{"v": 1, "mine": true}'
+    assert (nb / "01_regrid.ipynb").read_text() == '{"r": 2}'
+    # A file the student made themselves with a course name is theirs too.
+    (src / "02_new.ipynb").write_text("{}")
+    (nb / "02_new.ipynb").write_text("student's own")
+    assert sync_content(src, home)["02_new.ipynb"] == "kept"
+
+
+def test_sync_never_writes_through_a_students_symlink(course, tmp_path):
+    src, home = course
+    victim = tmp_path / "outside.txt"
+    victim.write_text("not yours")
+    (home / "notebooks").mkdir()
+    (home / "notebooks" / "00_start_here.ipynb").symlink_to(victim)
+    actions = sync_content(src, home)
+    assert actions["00_start_here.ipynb"] == "kept" and victim.read_text() == "not yours"
+    # A symlinked content folder is refused as a whole, the target untouched.
+    home2 = tmp_path / "home2"
+    home2.mkdir()
+    (home2 / "notebooks").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    assert set(sync_content(src, home2).values()) == {"kept"}
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_sync_errors_name_the_fix(course):
+    src, home = course
+    with pytest.raises(InputError, match="course content folder not found; set CLIMPY_HUB_CONTENT"):
+        sync_content(src / "missing", home)
+    with pytest.raises(InputError, match="must be one plain folder name"):
+        sync_content(src, home, dest="../x")
+
+
+@pytest.mark.properties
+@settings(max_examples=25, deadline=None)
+@given(
+    rounds=st.lists(
+        st.tuples(
+            st.sets(st.sampled_from(["a.ipynb", "b.ipynb", "c.md"])),  # files the course updates
+            st.sets(st.sampled_from(["a.ipynb", "b.ipynb", "c.md"])),  # files the student edits
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_sync_property_student_edits_survive_and_the_rest_follows_the_course(tmp_path_factory, rounds):
+    base = tmp_path_factory.mktemp("prop")
+    src, home = base / "src", base / "home"
+    src.mkdir()
+    home.mkdir()
+    names = ["a.ipynb", "b.ipynb", "c.md"]
+    for n in names:
+        (src / n).write_text(f"{n} v0")
+    sync_content(src, home)
+    edited: dict[str, str] = {}
+    for i, (updates, edits) in enumerate(rounds, start=1):
+        for n in updates:
+            (src / n).write_text(f"{n} v{i}")
+        for n in edits:
+            edited[n] = f"{n} edited in round {i}"
+            (home / "notebooks" / n).write_text(edited[n])
+        sync_content(src, home)
+        for n in names:
+            got = (home / "notebooks" / n).read_text()
+            assert got == edited.get(n, (src / n).read_text())
