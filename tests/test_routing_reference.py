@@ -25,23 +25,23 @@ CASES = {
         "input.nc",
         "data",
         "stn.nc",
-        # trip 0.556, within 45 deg 0.80, outlets shared 1.00, size ratios 0.69..1.24,
+        # trip 0.553, within 45 deg 0.80, outlets 1.00, mouths 0.58, size ratios 0.69..1.24,
         # median Jaccard (20 largest) 0.88, disto correlation 0.87
-        dict(trip=0.50, trip45=0.75, shared=0.99, ratio=(0.6, 1.35), jaccard=0.80, disto=0.80),
+        dict(trip=0.50, trip45=0.75, shared=0.99, ratio=(0.6, 1.35), jaccard=0.80, disto=0.80, mouths=0.45),
     ),
     "legacy-app": (
         "input.nc",
         "reference",
         "input_routing.nc",
-        # trip 0.636, within 45 deg 0.855, outlets shared 1.00, ratios 0.98..1.09, Jaccard 0.93, disto 0.82
-        dict(trip=0.58, trip45=0.80, shared=0.99, ratio=(0.9, 1.15), jaccard=0.88, disto=0.75),
+        # trip 0.622, 45 deg 0.852, outlets 1.00, mouths 0.72, ratios 0.98..1.09, Jaccard 0.93, disto 0.82
+        dict(trip=0.58, trip45=0.80, shared=0.99, ratio=(0.9, 1.15), jaccard=0.88, disto=0.75, mouths=0.6),
     ),
     "legacy-app-standard": (
         "standard_regrid1deg_input.nc",
         "reference",
         "standard1deg_routing.nc",
-        # trip 0.58, within 45 deg 0.91, outlets shared 1.00, ratios 0.99..1.10, Jaccard 0.91, disto 0.98
-        dict(trip=0.52, trip45=0.85, shared=0.99, ratio=(0.9, 1.2), jaccard=0.85, disto=0.9),
+        # trip 0.574, 45 deg 0.91, outlets 1.00, mouths 0.54, ratios 0.99..1.10, Jaccard 0.91, disto 0.98
+        dict(trip=0.52, trip45=0.85, shared=0.99, ratio=(0.9, 1.2), jaccard=0.85, disto=0.9, mouths=0.45),
     ),
 }
 
@@ -98,6 +98,7 @@ def test_routing_agrees_with_legacy(case, routed_inputs, shared_data, shared_ref
         "outlets_legacy": int(o0.sum()),
         "outlets_ours": int(o1.sum()),
         "outlets_shared_fraction": float((o0 & o1).sum() / o1.sum()),
+        "river_mouths_shared_fraction": float(((t0 == 99) & (t1 == 99)).sum() / max((t1 == 99).sum(), 1)),
         "top10_size_ratio": [round(float(x), 3) for x in sz1 / sz0],
         "top20_jaccard_median": float(np.median(jac)),
         "disto_correlation": float(np.corrcoef(d0[land], d1[land])[0, 1]),
@@ -108,6 +109,7 @@ def test_routing_agrees_with_legacy(case, routed_inputs, shared_data, shared_ref
     assert m["trip_within_45deg"] >= bound["trip45"]
     assert m["outlets_shared_fraction"] >= bound["shared"]  # our outlets are legacy outlets
     assert 0.6 * m["outlets_legacy"] <= m["outlets_ours"] <= m["outlets_legacy"]
+    assert m["river_mouths_shared_fraction"] >= bound["mouths"]
     lo, hi = bound["ratio"]
     assert all(lo <= r <= hi for r in m["top10_size_ratio"])
     assert m["top20_jaccard_median"] >= bound["jaccard"]
