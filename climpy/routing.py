@@ -294,9 +294,16 @@ def route(
 
     * Filling starts from the ocean, not the array border, and wraps in longitude; the legacy
       fill raises low coastal land when every row and column holds land.
+    * The legacy fill also raised 430 land cells of the shared input by more than 1 m (up to
+      571 m) that drain to the ocean here.
     * Directions follow the steepest slope (drop / great-circle distance), not the largest
       drop, so diagonal moves are not favoured; ocean neighbours count as sea level (0 m), not
-      their depth. About a third of land cells therefore differ from stn.nc in ``trip``.
+      their depth. On the shared 1 degree input, 55 % of land cells have stn.nc's ``trip``
+      (80 % within 45 degrees) and 62 % the legacy app's; east-west moves are more common at
+      high latitude, where they are short. Coastal cells with a steeper land neighbour do not
+      spill straight into the ocean, so there are fewer outlets (2766 against 3468), all of
+      them legacy outlets; the 20 largest basins overlap the legacy ones with a median
+      Jaccard index of 0.88 (stn.nc) and 0.93 (legacy app).
     * No epsilon is added to flats: ``orog`` is the filled topography; flat cells drain by
       Barnes et al.'s (2014b) mask (towards the flat's outlet, away from its walls).
     * Outlets keep their cell (the legacy tool rearranged some 2 x 2 blocks around outlets), and
