@@ -14,6 +14,7 @@ continent A            centre (25, 55), radii 35 x 45              large land ma
 continent B            centre (-5, 180), radii 22 x 28             crosses the dateline: longitude wrap
 continent C            centre (10, -75), radii 35 x 22             second ocean basin between A and C
 continent F            centre (-35, 120), radii 12 x 18            smaller continent
+lobes                  7 more ellipses on A, B, C, F (_LOBES)      irregular outlines, peninsulas, gulfs
 Antarctica             south of about -72                          polar land, south pole row problems
 Arctic land            north of about 82                           polar land at the north pole
 mountain ranges        A (27..29 N, 58..95 E), C (west coast),     steep relief: routing, heat flow, ahmcoef
@@ -119,12 +120,21 @@ class Feature:
 
 
 # ----------------------------------------------------------------------------- the feature table
-_CONTINENTS = {
+_CONTINENTS = {  # main ellipse: centre lat, lon, radii lat, lon (degrees)
     "A": (25.0, 55.0, 35.0, 45.0),
     "B": (-5.0, 180.0, 22.0, 28.0),
     "C": (10.0, -75.0, 35.0, 22.0),
     "F": (-35.0, 120.0, 12.0, 18.0),
 }
+_LOBES = [  # extra ellipses that break the oval outlines (same layout), named after their continent
+    ("A", (-15.0, 30.0, 22.0, 14.0)),
+    ("A", (12.0, 80.0, 14.0, 10.0)),
+    ("A", (50.0, 15.0, 10.0, 18.0)),
+    ("B", (15.0, 165.0, 10.0, 12.0)),
+    ("C", (-35.0, -62.0, 15.0, 10.0)),
+    ("C", (42.0, -60.0, 10.0, 16.0)),
+    ("F", (-22.0, 132.0, 8.0, 10.0)),
+]
 _RANGES = [  # polyline (lat, lon), crest height (m), half width (deg)
     ([(27.0, 58.0), (28.5, 75.0), (28.0, 95.0)], 4000.0, 2.5),
     ([(-18.0, -84.0), (10.0, -93.0), (35.0, -87.0)], 3800.0, 2.0),
@@ -332,7 +342,7 @@ def _land_potential(canvas: _Canvas, coast_noise) -> np.ndarray:
     """Land potential P (degrees, float32): > 0 on land, about minus the distance to the coast at sea."""
     lat, lon = canvas.lat, canvas.lon
     pot = np.full((canvas.nlat, canvas.nlon), -30.0, dtype=np.float32)
-    for clat, clon, rlat, rlon in _CONTINENTS.values():
+    for clat, clon, rlat, rlon in [*_CONTINENTS.values(), *(e for _, e in _LOBES)]:
         amin = min(rlat, rlon)
         mlat, mlon = 30.0 * rlat / amin, 30.0 * rlon / amin  # beyond these P_k < -30
         rs, cols = canvas.window(
@@ -438,17 +448,24 @@ def _add_closed_sea(canvas: _Canvas, z: np.ndarray, centre, radii, deepest: floa
     return full
 
 
+def _nominal_potential(lat: float, lon: float) -> float:
+    """Land potential (degrees) of the continents, lobes and polar land at a point, without noise."""
+    best = max(-72.0 - lat, lat - 82.0)
+    for clat, clon, rlat, rlon in [*_CONTINENTS.values(), *(e for _, e in _LOBES)]:
+        rho = math.hypot((lat - clat) / rlat, _wrap(lon - clon) / rlon)
+        best = max(best, (1.0 - rho) * min(rlat, rlon))
+    return best
+
+
 def _add_strait(canvas: _Canvas, z: np.ndarray, sea: np.ndarray, host: str, direction: str, centre) -> int:
     """Carve a one-cell-wide channel from a sea to the open ocean beyond its host continent.
 
     The channel runs along the grid row (``west``) or column (``north``) nearest the sea centre,
-    from the sea's edge until the nominal land potential of the host continent is below
+    from the sea's edge until the nominal land potential (all land masses, no noise) is below
     ``-(COAST_NOISE + 1)`` degrees, where the ocean is guaranteed open. Where the channel crosses
     land, the cells on both sides are forced to land, so those channel cells match the legacy 3x3
     passage templates at every resolution. Returns the number of channel cells.
     """
-    clat, clon, rlat, rlon = _CONTINENTS[host]
-    amin = min(rlat, rlon)
     jr, jc = canvas.row(centre[0]), canvas.col(centre[1])
     if direction == "west":
         # westmost sea cell of the row, walking west from the centre column
@@ -469,14 +486,13 @@ def _add_strait(canvas: _Canvas, z: np.ndarray, sea: np.ndarray, host: str, dire
         j, i = j + step[0], (i + step[1]) % canvas.nlon
         if not (0 <= j < canvas.nlat) or len(channel) > canvas.nlat:
             break
-        rho = math.hypot((canvas.lat[j] - clat) / rlat, _wrap(canvas.lon[i] - clon) / rlon)
         channel.append((j, i))
         if z[j, i] > 0:
             if step[0]:  # meridional channel: walls east and west
                 walls.extend([(j, (i - 1) % canvas.nlon), (j, (i + 1) % canvas.nlon)])
             else:  # zonal channel: walls north and south
                 walls.extend([(j - 1, i), (j + 1, i)])
-        if (1.0 - rho) * amin < -(COAST_NOISE + 1.0):
+        if _nominal_potential(canvas.lat[j], canvas.lon[i]) < -(COAST_NOISE + 1.0):
             break
     for wj, wi in walls:
         if not sea[wj, wi]:
