@@ -72,7 +72,7 @@ def great_circle_distance(lat1, lon1, lat2, lon2, *, radius: float = EARTH_RADIU
 
 
 def is_periodic_lon(lon, *, rtol: float = 1e-3) -> bool:
-    """True when a regular 1-D longitude axis covers the full circle (n * step == 360)."""
+    """Tell whether a regular 1-D longitude axis covers the full circle (n * step == 360)."""
     lo = np.asarray(lon, dtype=float)
     if lo.ndim != 1 or lo.size < 2:
         return False

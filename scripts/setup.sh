@@ -61,13 +61,17 @@ if [ -f climpy/_jupyter.py ]; then
   "$venv/bin/python" -m climpy._jupyter >&2
 fi
 
-# 4. What the tests drive: a real Chromium and the real (npm) configurable-http-proxy.
+# 4. What the tests drive: a real Chromium, CDO, and the real (npm) configurable-http-proxy.
 if [ "$want_test" = 1 ]; then
-  if [ ! -x /usr/bin/chromium ]; then
-    log "installing Debian's chromium"
+  # chromium for the browser tests; cdo to compare our coupling weights with CDO's (skipped without it)
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v cdo >/dev/null 2>&1 || missing+=(cdo)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
-    apt-get install -y -qq chromium >&2
+    apt-get install -y -qq "${missing[@]}" >&2
   fi
   chp="$venv/node/bin/configurable-http-proxy"
   if [ ! -x "$chp" ]; then
