@@ -67,11 +67,9 @@ def app_factory(
         logger.debug("editor warm-up in %.1f s", time.perf_counter() - t0)
 
     def build() -> Any:
-        import panel as pn
-
         editor = cls(ds, variable=variable, source=source, output=output, defer=True)
         logger.info("new %s editor session", kind)
-        return pn.Column(editor, sizing_mode="stretch_both")
+        return editor
 
     return build
 

@@ -128,7 +128,7 @@ class MapEditor(Viewer):
         counts, _ = np.histogram(finite, bins=edges)
         dim = hv.Dimension(s.variable, unit=s.units or None)
         common = dict(tools=["xbox_select"], active_tools=["xbox_select"], responsive=True, height=180,
-                      toolbar="right", title="histogram (drag to select a value range)")
+                      toolbar="right", title="histogram (drag to select a value range)", framewise=True)
         allh = hv.Histogram((edges, counts), kdims=[dim]).opts(color="#8a8a8a", line_color=None, **common)
         sel = v.ravel()[s.effective_selection]
         sc, _ = np.histogram(sel[np.isfinite(sel)], bins=edges)
@@ -294,18 +294,20 @@ class MapEditor(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         if self._layout is not None:
             return self._layout
-        hist: Any = pn.pane.HoloViews(self._hist_pane(), sizing_mode="stretch_width", height=200)
+        hist_pane = pn.pane.HoloViews(self._hist_pane(), sizing_mode="stretch_width", height=200)
+        hist: Any = hist_pane
         if self.defer:
-            hist = pn.param.ParamFunction(lambda: hist, defer_load=True, sizing_mode="stretch_width",
+            hist = pn.param.ParamFunction(lambda: hist_pane, defer_load=True, sizing_mode="stretch_width",
                                           height=200)
         main = [
             pn.bind(self._status, self.state.param.status),
             pn.pane.HoloViews(self._map(), sizing_mode="stretch_both", min_height=420, linked_axes=False),
             hist,
         ]
-        diag = self._diagnostic()
-        if diag is not None and self.defer:
-            diag = pn.param.ParamFunction(lambda: diag, defer_load=True, min_width=420,
+        diag_view = self._diagnostic()
+        diag: Any = diag_view
+        if diag_view is not None and self.defer:
+            diag = pn.param.ParamFunction(lambda: diag_view, defer_load=True, min_width=420,
                                           sizing_mode="stretch_both")
         body: list[Any] = [pn.Column(*main, sizing_mode="stretch_both", min_width=500)]
         if diag is not None:

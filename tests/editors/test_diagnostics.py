@@ -128,3 +128,43 @@ def test_map_editor_gestures_without_browser(tmp_path):
     assert ed.state.status.startswith("Saved out.nc")
     ed._click_export()
     assert (tmp_path / "out_replay.py").exists()
+
+
+class _Upload:
+    def __init__(self, data: bytes):
+        self.new = data
+
+
+def test_upload_of_bad_edit_files_shows_errors_and_changes_nothing(tmp_path):
+    ds = latlon_topo()
+    ed = MapEditor(ds)
+    ed.__panel__()
+    ed._upload.filename = "broken.json"
+    ed._on_upload(_Upload(b"{definitely not json"))
+    assert ed.state.status.startswith("Error: broken.json: corrupted edit file")
+    other = MapEditor(latlon_topo(9, 18))
+    other.state.select_box(0, 0, 40, 40)
+    other.state.apply()
+    path = other.state.save_edits(tmp_path / "coarse.json")
+    ed._upload.filename = "coarse.json"
+    ed._on_upload(_Upload(path.read_bytes()))
+    assert "coarse.json: edits were made on another grid" in ed.state.status
+    assert ed.state.changed_cells().size == 0 and not ed.state.can_undo
+    # a good file replays and is undoable
+    mine = MapEditor(ds)
+    mine.state.select_box(-20, -20, 20, 20)
+    mine.state.apply()
+    ed._upload.filename = "good.json"
+    ed._on_upload(_Upload(mine.state.save_edits(tmp_path / "good.json").read_bytes()))
+    np.testing.assert_array_equal(ed.state.values, mine.state.values)
+    assert ed.state.can_undo
+
+
+@pytest.mark.parametrize("kind", ["map", "pft"])
+def test_app_factory_builds_independent_sessions(kind):
+    from climpy.editors.app import app_factory
+
+    build = app_factory(latlon_topo(), kind=kind, source="topo.nc")
+    a, b = build(), build()
+    assert a.state is not b.state and not np.shares_memory(a.state.values, b.state.values)
+    a.__panel__().get_root()
