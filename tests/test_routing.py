@@ -313,3 +313,31 @@ def test_grid_with_centres_on_the_poles():
     end = follow_trip(r.trip.values)
     assert np.all(end[z > 0] >= 0)
     assert np.all(np.isfinite(r.topoind.values[z > 0]))
+
+
+@pytest.fixture(scope="module")
+def sample():
+    paleo = pytest.importorskip("climpy.sample")
+    return paleo.paleogeography(resolution=2.0)[["topo"]]
+
+
+def test_sample_endorheic_basin_filled_or_kept_as_a_lake(sample):
+    la, lo = np.meshgrid(sample.lat.values, sample.lon.values, indexing="ij")
+    in_e1 = ((la - 38) / 6) ** 2 + ((lo - 75) / 9) ** 2 < 1  # the sample's endorheic basin E1
+    filled = route(sample)
+    assert np.nanmin(filled.orog.values[in_e1]) >= 2000  # filled to its rim (>= 2300 m)
+    kept = route(sample, lake_area=1e12)  # E1 covers about 1.3e12 m2
+    sinks = kept.trip.values == TRIP_SINK
+    assert sinks[in_e1].sum() == 1
+    assert np.nanmin(kept.orog.values[in_e1]) < 1700  # its floor (1000-1600 m) is not raised
+
+
+def test_sample_basins_cross_the_dateline(sample):
+    r = route(sample)
+    lon = r.lon.values
+    east = r.basins.values[:, lon > 175]
+    west = r.basins.values[:, lon < -175]
+    shared = np.intersect1d(east[~np.isnan(east)], west[~np.isnan(west)])
+    assert shared.size >= 1  # continent B straddles the dateline and drains across it
+    end = follow_trip(r.trip.values)
+    assert np.all(end[~np.isnan(r.trip.values)] >= 0)
