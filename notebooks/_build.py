@@ -13,9 +13,10 @@ Usage (from the repository root)::
                                                      # results nbval compares on every test run)
     .venv/bin/python notebooks/_build.py --check     # exit 1 if a committed notebook differs from _content.py
 
-Only the outputs of cells whose metadata has ``"keep_output": true`` are ever written; every other output
-is stripped, as the nbstripout filter would do. Cell ids are stable (``<notebook>-<n>``), so re-building an
-unchanged notebook gives identical bytes.
+Only the outputs of cells whose metadata has ``"keep_output": true`` are ever written, with the execution
+count a Run All gives them (nbval skips a cell without one); every other output and count is stripped, as
+the nbstripout filter (``--keep-id --keep-count``) leaves them. Cell ids are stable (``nb<NN>-<n>``), so
+re-building an unchanged notebook gives identical bytes.
 """
 
 from __future__ import annotations
@@ -68,12 +69,13 @@ def dumps(nb: nbformat.NotebookNode) -> str:
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def stored_outputs(path: Path) -> dict[str, list]:
-    """Outputs of the keep_output cells of an existing notebook, by cell id."""
+def stored_outputs(path: Path) -> dict[str, tuple[int | None, list]]:
+    """Execution counts and outputs of the keep_output cells of an existing notebook, by cell id."""
     if not path.exists():
         return {}
     nb = nbformat.read(path, as_version=4)
-    return {c.id: c.get("outputs", []) for c in nb.cells if c.metadata.get("keep_output")}
+    kept = [c for c in nb.cells if c.metadata.get("keep_output")]
+    return {c.id: (c.get("execution_count"), c.get("outputs", [])) for c in kept}
 
 
 def clean_output(out: dict) -> dict:
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         old = stored_outputs(path)
         for c in nb.cells:
             if c.metadata.get("keep_output") and c.id in old:
-                c.outputs = old[c.id]
+                c.execution_count, c.outputs = old[c.id]
         if args.check:
             if not path.exists() or path.read_text() != dumps(nb):
                 print(f"{path.name}: differs from _content.py (run notebooks/_build.py)")
@@ -135,8 +137,11 @@ def main(argv: list[str] | None = None) -> int:
                     status = 1
                     continue
             by_id = {c.id: c for c in ran.cells}
-            for c in nb.cells:
+            for n, c in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
                 if c.metadata.get("keep_output"):
+                    # nbval only compares a cell that has an execution count (else: "unrun reference
+                    # cell"): keep the count a Run All gives, so the file is stable across re-runs
+                    c.execution_count = n
                     c.outputs = [clean_output(o) for o in by_id[c.id].get("outputs", [])]
             path.write_text(dumps(nb))
             print(f"{spec.name}: executed in {secs:.1f} s")

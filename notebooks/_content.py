@@ -1351,6 +1351,7 @@ This is what `climpy run pipeline.yaml` does in a terminal; here it runs from a 
         code(
             """\
 import dataclasses
+import tempfile
 from pathlib import Path
 
 from climpy.pipeline import load_pipeline, run_pipeline
@@ -1359,7 +1360,7 @@ from climpy.pipeline import load_pipeline, run_pipeline
         params(
             """\
 pipeline_path = "../pipeline.yaml"
-project_dir = "pipeline-project"
+project_dir = ""
 steps = ["regrid"]
 jobs = 2
 """
@@ -1368,13 +1369,16 @@ jobs = 2
             """\
 ## The plan
 
-A *dry run* validates the pipeline file (every step, input, output and parameter) and says what would run, and
+The project folder holds the store of outputs and the SQLite record of every run; `project_dir = ""` uses a
+fresh temporary folder, so this lesson starts from nothing each time (give a folder to keep your runs). A
+*dry run* validates the pipeline file (every step, input, output and parameter) and says what would run, and
 why, without starting a single kernel."""
         ),
         code(
             """\
+project = Path(project_dir) if project_dir else Path(tempfile.mkdtemp(prefix="climpy-project-"))
 pipe = load_pipeline(pipeline_path)
-plan = run_pipeline(pipe, project=Path(project_dir), dry_run=True)
+plan = run_pipeline(pipe, project=project, dry_run=True)
 """
         ),
         check(
@@ -1396,7 +1400,7 @@ everything they depend on). Set `steps = []` to run the whole pipeline."""
             """\
 if steps:
     pipe = dataclasses.replace(pipe, steps={name: pipe.steps[name] for name in steps})
-run = run_pipeline(pipe, project=Path(project_dir), jobs=jobs)
+run = run_pipeline(pipe, project=project, jobs=jobs)
 print(run.summary())
 """
         ),
@@ -1404,7 +1408,7 @@ print(run.summary())
             """\
 Run it again: nothing changed, so every step is up to date and no kernel starts."""
         ),
-        code("again = run_pipeline(pipe, project=Path(project_dir), jobs=jobs)"),
+        code("again = run_pipeline(pipe, project=project, jobs=jobs)"),
         check(
             """\
 print("statuses:", sorted({s.status for s in again.steps}))

@@ -88,14 +88,14 @@ def test_parameters_cell_holds_plain_literals(path):
 def test_outputs_stripped_except_keep_output_cells(path):
     nb = _nb(path)
     for i, c in enumerate(_code(nb)):
-        assert c.execution_count is None, f"code cell {i} keeps an execution count"
         if not c.metadata.get("keep_output"):
             assert c.outputs == [], f"code cell {i} ({c.source[:40]!r}) has outputs but no keep_output"
-    # the committed file is what the nbstripout filter and pre-commit hook (--keep-id) leave unchanged
+    # the committed file is what the nbstripout filter and pre-commit hook (--keep-id --keep-count: nbval
+    # needs the execution count of the cells it compares) leave unchanged
     from nbstripout._utils import strip_output
 
     stripped = strip_output(
-        copy.deepcopy(nb), keep_output=None, keep_count=False, keep_id=True,
+        copy.deepcopy(nb), keep_output=None, keep_count=True, keep_id=True,
         extra_keys=["metadata.signature", "metadata.widgets", "cell.metadata.collapsed",
                     "cell.metadata.ExecuteTime", "cell.metadata.execution", "cell.metadata.scrolled"],
     )  # fmt: skip
@@ -113,6 +113,7 @@ def test_expected_results_are_kept_and_checked(path):
         )
     for c in kept:
         assert c.outputs, f"cell {c.id}: no stored output (run notebooks/_build.py --execute)"
+        assert c.execution_count, f"cell {c.id}: no execution count, so nbval would not compare it"
         for out in c.outputs:
             assert out.output_type in {"stream", "execute_result"}, f"cell {c.id}: {out.output_type} output"
             text = out.text if out.output_type == "stream" else out.data["text/plain"]
@@ -182,10 +183,10 @@ def test_committed_notebooks_match_their_source():
         assert path.exists(), f"{path.name} not built: run notebooks/_build.py"
         built = _build.build(spec)
         committed = _nb(path)
-        for c in built.cells:
-            c.outputs = [] if c.cell_type == "code" else None
-        strip = [{k: v for k, v in c.items() if k != "outputs"} for c in committed.cells]
-        assert [{k: v for k, v in c.items() if k != "outputs"} for c in built.cells] == strip, (
+        def source_only(cells):
+            return [{k: v for k, v in c.items() if k not in ("outputs", "execution_count")} for c in cells]
+
+        assert source_only(built.cells) == source_only(committed.cells), (
             f"{path.name} differs from notebooks/_content.py: edit _content.py and run notebooks/_build.py"
         )
 
