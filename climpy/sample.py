@@ -26,6 +26,8 @@ mid-ocean ridges       "Atlantic" near -20 E, "Pacific" near       heat flow (yo
 trench                 off the west coast of C (down to -6000 m)  value range, deep bathymetry
 internal sea I1        (48, 45) in A, radii 5 x 8, to -950 m       internal oceans (closed by a land ring)
 internal sea I2        (-10, 179) in B, radii 5 x 7, to -1500 m    internal ocean crossing the dateline
+                       (no other internal sea: closed pockets
+                       left by the noise are raised to land)
 sea M + strait S1      sea (36, 30) in A; one-cell zonal channel   diffusive passages (zonal template)
                        west along the row nearest 36 N to the
                        open ocean
@@ -523,6 +525,43 @@ def _add_islands(canvas: _Canvas, z: np.ndarray) -> None:
         z[rs, cols] = np.where(mask, np.maximum(peak, 50.0), sub)
 
 
+def _fill_stray_lakes(canvas: _Canvas, z: np.ndarray) -> int:
+    """Raise to land the closed ocean pockets the noise made, keeping only the listed internal seas.
+
+    Ocean bodies are 4-connected components of ``z <= 0`` merged across the dateline; the largest is
+    the world ocean (the strait seas belong to it). Any other body that does not hold the centre of
+    a listed internal sea becomes low land (20 m), so the internal seas are exactly those of the
+    table at every resolution and seed. Returns the number of pockets filled.
+    """
+    lab, n = ndimage.label(z <= 0)
+    parent = np.arange(n + 1)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = int(parent[a])
+        return a
+
+    for a, b in zip(lab[:, 0], lab[:, -1], strict=True):  # the seam: explicit union-find, few pairs
+        if a and b:
+            ra, rb = find(int(a)), find(int(b))
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(k) for k in range(n + 1)])
+    size = np.bincount(roots[1:], weights=np.bincount(lab.ravel(), minlength=n + 1)[1:], minlength=n + 1)
+    keep = {int(np.argmax(size))}
+    for centre, _, _ in _INTERNAL_SEAS.values():
+        keep.add(int(roots[lab[canvas.row(centre[0]), canvas.col(centre[1])]]))
+    stray = np.isin(roots, list(keep), invert=True)
+    stray[0] = False
+    mask = stray[lab]
+    n_filled = len(set(roots[stray].tolist()))
+    z[mask] = 20.0
+    if n_filled:
+        logger.debug("filled %d stray closed ocean pockets (%d cells)", n_filled, int(mask.sum()))
+    return n_filled
+
+
 # ----------------------------------------------------------------------------- public API
 def paleogeography(resolution: float = 1.0, seed: int = 0) -> xr.Dataset:
     """Build the synthetic paleogeography on a global regular grid.
@@ -577,6 +616,7 @@ def paleogeography(resolution: float = 1.0, seed: int = 0) -> xr.Dataset:
         sea = _add_closed_sea(canvas, z, centre, radii, deepest)
         n = _add_strait(canvas, z, sea, host, direction, centre)
         logger.debug("strait from sea at %s: %d channel cells", centre, n)
+    _fill_stray_lakes(canvas, z)
     np.clip(z, -6000.0, 5000.0, out=z)
     logger.info(
         "sample paleogeography %dx%d (%.4g deg, seed %d) in %.2f s",
