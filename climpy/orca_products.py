@@ -131,7 +131,13 @@ def bathymetry_on_orca(
         tree = cKDTree(_unit_vectors(da["lat"].values, da["lon"].values))
         _, idx = tree.query(_unit_vectors(lat_t, lon_t), workers=-1)
         nearest = depth_src.ravel()[idx].reshape(grid.shape)
-        area_src = np.ones_like(z) if method == "mean" else None
+        area_src = None
+        if method == "mean":  # the file's cell areas, else cos(lat) (proportional on near-regular grids)
+            area_src = (
+                np.asarray(ds["area"].values, dtype=float)
+                if "area" in ds.variables and ds["area"].shape == z.shape
+                else np.cos(np.deg2rad(np.asarray(da["lat"].values, dtype=float)))
+            )
     out = nearest.ravel().copy()
     if method == "mean":
         from scipy.spatial import cKDTree

@@ -143,3 +143,18 @@ def test_relief_lat_lon_match_the_legacy_file(shared_data, shared_reference):
     r = relief(_globe(np.zeros((18, 36))))
     np.testing.assert_allclose(r.latitude.values, ref.latitude.values, atol=5e-4)
     np.testing.assert_allclose(r.longitude.values, ref.longitude.values, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["nearest", "mean"])
+def test_bathymetry_from_a_curvilinear_source_matches_the_regular_one(method):
+    src = _tilted(45, 90)
+    la, lo = np.meshgrid(src.lat.values + 0.01, src.lon.values + 0.01, indexing="ij")  # no exact ties
+    curv = xr.Dataset(
+        {"topo": (("y", "x"), src.topo.values)},
+        coords={"lat": (("y", "x"), la), "lon": (("y", "x"), lo)},
+    )
+    regular = src.assign_coords(lat=src.lat + 0.01, lon=src.lon + 0.01)
+    a = bathymetry_on_orca(regular, _fake_orca(), method=method).Bathymetry.values
+    b = bathymetry_on_orca(curv, _fake_orca(), method=method).Bathymetry.values
+    # nearest in degrees (regular) vs on the sphere (curvilinear); mean: exact areas vs cos(lat)
+    assert np.isclose(a, b, rtol=1e-3).mean() > 0.97
