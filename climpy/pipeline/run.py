@@ -42,7 +42,7 @@ from climpy import __version__
 from climpy._typing import PathLike
 from climpy.exceptions import PipelineError, StepFailedError
 from climpy.pipeline import executors as _executors
-from climpy.pipeline.hashing import KEY_SCHEMA, diff_components, module_hashes, notebook_hash, step_key
+from climpy.pipeline.hashing import KEY_SCHEMA, module_hashes, notebook_hash, step_key
 from climpy.pipeline.spec import (
     SAMPLE_PREFIX,
     Pipeline,
@@ -585,7 +585,7 @@ def _execute(
                     runner.log(logging.INFO, node.id, "up to date (%s)", key[:12])
                     progressed = True
                     continue
-                reasons = diff_components(store.last_build_components(node.step), comps)
+                reasons = store.stale_reasons(node.step, key, comps)
                 if runner.dry_run:
                     pending.remove(node)
                     r = StepResult(node.id, node.step, node.member, "would-run", "; ".join(reasons), key)
@@ -835,7 +835,7 @@ def pipeline_status(
                 )
                 results[node.id] = r
                 continue
-            reasons = diff_components(store.last_build_components(node.step), comps)
+            reasons = store.stale_reasons(node.step, key, comps)
             results[node.id] = StepResult(node.id, node.step, None, "stale", "; ".join(reasons), key)
         return [results[n.id] for n in nodes]
     finally:

@@ -67,6 +67,9 @@ CREATE TABLE IF NOT EXISTS edits (
     run_id TEXT NOT NULL, node TEXT NOT NULL, param TEXT NOT NULL, path TEXT, sha256 TEXT,
     PRIMARY KEY (run_id, node, param)
 );
+CREATE TABLE IF NOT EXISTS invalidated (
+    key TEXT PRIMARY KEY, step TEXT NOT NULL, at REAL
+);
 CREATE TABLE IF NOT EXISTS filehash (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, sha256 TEXT
 );
@@ -286,6 +289,7 @@ class Store:
         _make_readonly(tmp)
         os.rename(tmp, final)
         with self.transaction() as db:
+            db.execute("DELETE FROM invalidated WHERE key=?", (key,))
             db.execute(
                 "INSERT OR REPLACE INTO builds VALUES (?,?,?,?,?,?)",
                 (key, step, time.time(), run_id, duration, json.dumps(components, sort_keys=True)),
@@ -309,7 +313,16 @@ class Store:
         keys = [r["key"] for r in self.db.execute("SELECT key FROM builds WHERE step=?", (step,))]
         for k in keys:
             self.drop_build(k)
+            self.db.execute("INSERT OR REPLACE INTO invalidated VALUES (?,?,?)", (k, step, time.time()))
         return keys
+
+    def stale_reasons(self, step: str, key: str, components: dict) -> list[str]:
+        """Why build ``key`` of ``step`` is missing: invalidated, or what changed since the last build."""
+        from climpy.pipeline.hashing import diff_components
+
+        if self.db.execute("SELECT 1 FROM invalidated WHERE key=?", (key,)).fetchone():
+            return ["invalidated with `climpy invalidate`"]
+        return diff_components(self.last_build_components(step), components)
 
     def repair(self) -> dict[str, int]:
         """Make the store consistent after a killed run (call with the lock held).

@@ -62,7 +62,10 @@ def test_run_status_invalidate_report(project):
     assert r.exit_code == 0 and r.output.splitlines() == ["a: 1 build(s) dropped", "b: 1 build(s) dropped"]
     r = _cli("status", pipe, *p)
     assert r.exit_code == 1
-    assert _rows(r.output) == {"a": ["stale", "never built"], "b": ["stale", "upstream a will re-run"]}
+    assert _rows(r.output) == {
+        "a": ["stale", "invalidated with `climpy invalidate`"],
+        "b": ["stale", "upstream a will re-run"],
+    }
 
 
 @pytest.mark.parametrize(
