@@ -25,6 +25,7 @@ from climpy.exceptions import GridError, InputError
 from climpy.geo import cell_area_regular, great_circle_distance, is_periodic_lon
 from climpy.io.grid import Grid
 from climpy.kernels.labels import (
+    canonical_index,
     canonical_mask,
     halo,
     label_bodies,
@@ -444,17 +445,9 @@ def open_internal_oceans(
     land = ~mask[j, i]
     vals[j[land], i[land]] = depth if down else -depth
     topo = grid_topology(ds)
-    # a cell edited on a duplicate (overlap/fold) must reach its physical cell: copy both ways
-    dup = ~canonical_mask(vals.shape, overlap=topo.overlap, fold=topo.fold)
-    if dup[j, i].any():
-        from climpy.kernels.labels import _dup_map
-
-        d, s = _dup_map(vals.shape, topo.overlap, topo.fold)
-        flat = vals.reshape(-1)
-        edited = np.zeros(flat.shape, dtype=bool)
-        edited[j * vals.shape[1] + i] = True
-        take = edited[d]
-        flat[s[take]] = flat[d[take]]
+    # a cell given by its duplicate (overlap column, fold row) is opened on its physical cell
+    phys = canonical_index(vals.shape, overlap=topo.overlap, fold=topo.fold)[j[land], i[land]]
+    vals.reshape(-1)[phys] = depth if down else -depth
     vals = sync_duplicates(vals, overlap=topo.overlap, fold=topo.fold)
     logger.warning("opened %d land cell(s) of %r to the ocean at %g m", int(land.sum()), name, depth)
     return _modified(ds, name, vals, f"opened {int(land.sum())} cells to the ocean at {depth} m")
