@@ -134,6 +134,11 @@ def _attrs(units: str, long_name: str, method: str, **extra) -> dict:
 def _fill(geo: _LatLon, ocean: np.ndarray, lake_area: float | None) -> tuple[np.ndarray, np.ndarray]:
     from climpy.kernels.fill import label_components_numba, priority_flood_numba
 
+    if geo.open_edges is False and not ocean.any():
+        raise InputError(
+            f"variable {geo.da.name!r} has no ocean cell (topo <= 0) on a global grid, so rivers have "
+            "nowhere to go; check the sign convention (land > 0) or add an ocean"
+        )
     no_seeds = np.zeros(0, dtype=np.int64)
     filled = priority_flood_numba(geo.z, ocean, no_seeds, geo.periodic, geo.open_edges)
     sinks = np.zeros(geo.z.shape, dtype=np.uint8)

@@ -220,6 +220,8 @@ def test_errors_name_the_variable_and_the_fix(globe):
         route(globe.transpose("lon", "lat"))
     with pytest.raises(InputError, match="n_rivers=-1"):
         route(globe, n_rivers=-1)
+    with pytest.raises(InputError, match="no ocean cell.*check the sign convention"):
+        route(globe.assign(topo=np.abs(globe.topo) + 1))
     with pytest.raises(InputError, match="routing dataset lacks"):
         to_routing_file(globe)
 
