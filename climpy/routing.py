@@ -195,7 +195,7 @@ def fill_depressions(ds: xr.Dataset, *, variable: str = "topo", lake_area: float
     Raises
     ------
     InputError
-        If the variable is missing or has NaN cells.
+        If the variable is missing or has NaN cells, or a global grid has no ocean cell.
     GridError
         If the grid is not a regular lat/lon grid.
 
@@ -288,7 +288,8 @@ def route(
     Raises
     ------
     InputError
-        If the variable is missing or has NaN cells, or ``n_rivers``/``min_hdiff`` is negative.
+        If the variable is missing or has NaN cells, a global grid has no ocean cell, or
+        ``n_rivers``/``min_hdiff`` is negative.
     GridError
         If the grid is not a regular lat/lon grid.
 
