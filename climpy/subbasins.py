@@ -106,7 +106,7 @@ def subbasins(
     Returns
     -------
     xarray.Dataset
-        ``atlmsk``, ``pacmsk``, ``indmsk`` (dims of the input, int64, 1 in the basin, 0 elsewhere;
+        ``atlmsk``, ``pacmsk``, ``indmsk`` (dims ``y, x``, int64, 1 in the basin, 0 elsewhere;
         every world-ocean cell is in exactly one basin, land and internal oceans in none) and
         ``navlat``/``navlon`` (same dims, degrees) as in the legacy sub-basins file.
 
@@ -164,7 +164,7 @@ def subbasins(
         )
     basin_map = sync_duplicates(basin_of, overlap=topo.overlap, fold=topo.fold)
 
-    dims = ("y", "x") if len(ds[name].dims) == 2 and ds[name].dims == ("y", "x") else ds[name].dims
+    dims = ("y", "x")  # the legacy sub-basins file contract, whatever the input grid
     prov = provenance(
         "climpy.subbasins.subbasins",
         variable=name,

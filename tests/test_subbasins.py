@@ -61,6 +61,7 @@ def test_file_contract_and_metadata():
         assert_has_metadata(res[v])
         assert res[v].dtype == np.int64 and set(np.unique(res[v].values)) <= {0, 1}
     assert res.navlon.attrs["units"] == "degrees_east" and res.navlat.attrs["units"] == "degrees_north"
+    assert subbasins(_three_oceans(), seeds=SEEDS).atlmsk.dims == ("y", "x")  # also from a lat/lon input
 
 
 def test_orca_duplicates_are_consistent():
