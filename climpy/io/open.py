@@ -362,7 +362,7 @@ def open_topography(
     name = _pick_variable(ds, variable, TOPO_NAMES + BATHY_NAMES, source, "topography")
     da = ds[name]
     lat_name, lon_name = _find_latlon(ds, da, source)
-    hdims = set(ds[lat_name].dims) | set(ds[lon_name].dims)
+    hdims = {str(d) for d in (*ds[lat_name].dims, *ds[lon_name].dims)}
     da = _select_2d(da, hdims, time_index, source)
     if da.ndim != 2:
         raise InputError(f"{source}: variable {name!r} has dims {da.dims}; expected 2 horizontal dims")
@@ -530,7 +530,7 @@ def open_bathymetry(
     name = _pick_variable(ds, variable, BATHY_NAMES + TOPO_NAMES, source, "bathymetry")
     da = ds[name]
     lat_name, lon_name = _find_latlon(ds, da, source)
-    hdims = set(ds[lat_name].dims) | set(ds[lon_name].dims)
+    hdims = {str(d) for d in (*ds[lat_name].dims, *ds[lon_name].dims)}
     da = _select_2d(da, hdims, time_index, source)
     lat_v = np.asarray(ds[lat_name].values, dtype=np.float64)
     lon_v = np.asarray(ds[lon_name].values, dtype=np.float64)
