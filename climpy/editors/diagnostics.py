@@ -89,6 +89,15 @@ class _DiagnosticEditor(MapEditor):
             sizing_mode="stretch_both",
         )
 
+    def _on_state_grid(self, da: xr.DataArray) -> np.ndarray:
+        """Values of a diagnostic variable in the state's dims order (products may use (y, x))."""
+        if set(da.dims) == set(self.state.dims):
+            return np.asarray(da.transpose(*self.state.dims).values)
+        values = np.asarray(da.values)
+        if values.shape != self.state.values.shape:
+            raise InputError(f"{da.name}: shape {values.shape} differs from the edited grid")
+        return values  # (y, x) products of a (lat, lon) input keep the same order
+
     def _index_image(self, data: np.ndarray, label: str) -> hv.Image:
         xn, x, yn, y = self.state.axes
         return hv.Image((x, y, data), kdims=[xn, yn], vdims=[label])
@@ -105,7 +114,7 @@ class InternalOceansEditor(_DiagnosticEditor):
         from climpy.internal_oceans import internal_oceans
 
         res = internal_oceans(self.current_dataset(), variable=self.state.variable)
-        label = res["label"].transpose(*self.state.dims).values
+        label = self._on_state_grid(res["label"])
         cls = np.where(label == 0, 0, np.where(label == 1, 1, 2)).astype(float)
         n = int(res["n_internal"])
         img = self._index_image(cls, "body").opts(
@@ -135,7 +144,7 @@ class PassagesEditor(_DiagnosticEditor):
 
         ds = self.current_dataset()
         res = passages(ds, variable=self.state.variable)
-        kind = res["passage"].transpose(*self.state.dims).values.astype(float)
+        kind = self._on_state_grid(res["passage"]).astype(float)
         ocean = ocean_mask(ds, self.state.variable)
         show = np.where(kind > 0, 1 + kind, ocean.astype(float))
         img = self._index_image(show, "passage").opts(
@@ -164,8 +173,7 @@ class SubBasinsEditor(_DiagnosticEditor):
         from climpy.subbasins import subbasins
 
         res = subbasins(self.current_dataset(), variable=self.state.variable)
-        dims = self.state.dims
-        atl, pac, ind = (res[k].transpose(*dims).values for k in ("atlmsk", "pacmsk", "indmsk"))
+        atl, pac, ind = (self._on_state_grid(res[k]) for k in ("atlmsk", "pacmsk", "indmsk"))
         code = np.where(atl > 0, 1.0, np.where(pac > 0, 2.0, np.where(ind > 0, 3.0, 0.0)))
         img = self._index_image(code, "basin").opts(
             cmap=[_LAND, "#1f77b4", "#2ca02c", "#d62728"], clim=(-0.5, 3.5), colorbar=False,
