@@ -94,11 +94,11 @@ def fill_depth(topo: np.ndarray) -> np.ndarray:
     """Priority-Flood equivalent (morphological reconstruction by erosion) from all ocean cells.
 
     Tiled three times in longitude so that the wrap is honoured, then the middle copy is kept.
+    Only ocean cells are outlets (the pole rows are not).
     """
     nlon = topo.shape[1]
     big = np.tile(topo, (1, 3))
     seed = np.where(big <= 0, big, big.max())
-    seed[0, :] = np.minimum(seed[0, :], big[0, :])  # pole rows are no outlets: keep as is
     filled = reconstruction(seed, big, method="erosion")
     return (filled - big)[:, nlon : 2 * nlon]
 
