@@ -5,7 +5,9 @@ Usage: ``.venv/bin/python benchmarks/bench_ocean.py [--quick] [--resolution DEG]
 Prints one row per function: wall time, CPU time, the ratio of the wall time to a baseline
 measured in the same process (``scipy.ndimage.label`` of the same ocean mask: the unavoidable
 bulk of any connectivity work) and the peak memory traced by ``tracemalloc`` during a second call
-(numpy allocations included). ``--quick`` uses the 0.5 degree sample.
+(numpy allocations included). ``cpu s`` is the process CPU time, the figure to compare on a
+shared machine (``wall s`` includes the time spent waiting for a core). ``--quick`` uses the
+0.5 degree sample.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def main() -> None:
         orca_cases.append(("run_checks (bathymetry)", lambda d: run_checks(bathy=d)))
         rows += _rows("ORCA2 curvilinear.nc", orca, orca_cases)
 
+    print("cpu s: process CPU time (comparable on a loaded machine); ratio: wall / baseline wall")
     head = ("grid", "function", "cells", "wall s", "cpu s", "ratio", "peak MB")
     widths = (22, 32, 10, 8, 8, 8, 9)
     print("  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths))))
