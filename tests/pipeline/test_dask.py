@@ -48,3 +48,23 @@ def test_dask_matches_local_on_a_fanout_batch(tmp_path):
         dkey, douts = results["dask"][node]
         assert dkey == key  # same keys: they hash contents, never paths or the executor
         assert douts == outs  # byte-identical NetCDF, provenance attributes included
+
+
+def test_existing_scheduler(tmp_path):
+    from distributed import LocalCluster
+
+    proj = tmp_path / "sched"
+    pipe = _fanout_project(proj)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        r = run_pipeline(
+            pipe,
+            project=proj,
+            over=["x=maps/student2.txt"],
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+        )
+        assert r.exit_code == 0 and r.kernels_started == 1, r.summary()
+        prefixes = cluster.scheduler.task_prefixes  # the step ran as a task of that scheduler
+        assert "execute_step" in prefixes, sorted(prefixes)
+    with netCDF4.Dataset(proj / "outputs" / "student2" / "nc" / "field.nc") as ds:
+        np.testing.assert_array_equal(ds["field"][:], np.full((2, 3), 15.0))
