@@ -550,8 +550,8 @@ def _atomic_netcdf(ds: xr.Dataset, path: Path) -> None:
     try:  # the io helper's writer (fixed encoding, provenance) when it exists
         from climpy.io.write import write_netcdf
     except ImportError:
-        write_netcdf = None
-    if write_netcdf is not None:
+        pass
+    else:
         write_netcdf(ds, path)
         return
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -83,7 +83,7 @@ class _DiagnosticEditor(MapEditor):
         button.on_click(self._click_select)
         return pn.Column(
             pn.pane.Markdown(f"## {self.diagnostic_title}"),
-            pn.bind(self._view, self.state.param.version),
+            pn.bind(self._view, self.state.param.version),  # type: ignore[arg-type]
             button,
             min_width=420,
             sizing_mode="stretch_both",
@@ -106,6 +106,7 @@ class _DiagnosticEditor(MapEditor):
 class InternalOceansEditor(_DiagnosticEditor):
     """Map editor showing the internal oceans (red) and their count, live."""
 
+    kind = "internal-oceans"
     title = "climpy internal-oceans editor"
     diagnostic_title = "Internal oceans"
 
@@ -134,6 +135,7 @@ class InternalOceansEditor(_DiagnosticEditor):
 class PassagesEditor(_DiagnosticEditor):
     """Map editor showing the one-cell diffusive passages (meridional, zonal), live."""
 
+    kind = "passages"
     title = "climpy passages editor"
     diagnostic_title = "Diffusive passages"
 
@@ -165,6 +167,7 @@ class PassagesEditor(_DiagnosticEditor):
 class SubBasinsEditor(_DiagnosticEditor):
     """Map editor showing the Atlantic / Pacific / Indian masks computed from the current map."""
 
+    kind = "sub-basins"
     title = "climpy sub-basins editor"
     diagnostic_title = "Sub-basins"
 
@@ -260,6 +263,7 @@ class PFTEditor(_DiagnosticEditor):
     for the map (the diagnostic says which row does not).
     """
 
+    kind = "pft"
     title = "climpy PFT table editor"
     diagnostic_title = "Vegetation (maxvegetfrac)"
 
@@ -274,7 +278,9 @@ class PFTEditor(_DiagnosticEditor):
         from climpy.pft import pft
 
         lat = self.state.dataset["band_lat"].values
-        veg = pft(self.state.topo, latitudes=lat, table=self.state.values, north_to_south=False)
+        state = self.state
+        assert isinstance(state, PFTTableState)  # set by state_class; for the type checker
+        veg = pft(state.topo, latitudes=lat, table=self.state.values, north_to_south=False)
         frac = veg["maxvegetfrac"].isel(time_counter=0)
         dominant = (frac.fillna(-1).argmax("veget") + 1).where(frac.notnull().any("veget"))
         img = hv.Image(
@@ -299,9 +305,9 @@ class PFTEditor(_DiagnosticEditor):
     def _diagnostic(self) -> pn.viewable.Viewable:
         return pn.Column(
             pn.pane.Markdown("## PFT table (% per band; select cells on the table image, then Apply)"),
-            pn.bind(self._table_widget, self.state.param.version),
+            pn.bind(self._table_widget, self.state.param.version),  # type: ignore[arg-type]
             pn.pane.Markdown(f"## {self.diagnostic_title}"),
-            pn.bind(self._view, self.state.param.version),
+            pn.bind(self._view, self.state.param.version),  # type: ignore[arg-type]
             min_width=520,
             sizing_mode="stretch_both",
         )

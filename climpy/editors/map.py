@@ -58,6 +58,10 @@ def _resolve_cmap(name: str) -> Any:
     return name
 
 
+def _selected_text(n: int) -> Any:
+    return pn.pane.Markdown(f"**{n}** cells selected")
+
+
 class MapEditor(Viewer):
     """Interactive editor of one 2-D variable: map, histogram, selection tools, operations, save.
 
@@ -78,12 +82,16 @@ class MapEditor(Viewer):
     In a notebook: ``ed = MapEditor(ds); ed`` displays it; ``ed.state.edit_file()`` gives the edits.
     """
 
-    state = param.ClassSelector(class_=EditorState, doc="Everything the editor knows.")
+    state: EditorState = param.ClassSelector(  # type: ignore[assignment]
+        class_=EditorState, doc="Everything the editor knows."
+    )
     output = param.String(default="edited.nc", doc="NetCDF file written by Save.")
     defer = param.Boolean(default=False, doc="""
         Render the histogram and the diagnostic after the page has loaded (served apps: the map
         shows sooner).""")
     title = "climpy map editor"
+    #: Recorded in edit files (``EditFile.kind``).
+    kind = "map"
     state_class: type[EditorState] = EditorState
 
     def __init__(
@@ -101,6 +109,7 @@ class MapEditor(Viewer):
                 Path(state.source).with_name(Path(state.source).stem + "_edited.nc") if state.source
                 else Path("edited.nc")
             )
+        state.kind = self.kind
         super().__init__(state=state, output=str(output), **params)
         self._layout: pn.viewable.Viewable | None = None
 
@@ -275,7 +284,7 @@ class MapEditor(Viewer):
             pn.layout.Divider(),
             W.RadioButtonGroup.from_param(s.param.filter, label="Cells"),
             W.RadioButtonGroup.from_param(s.param.selection_mode, label="Selection"),
-            pn.bind(lambda n: pn.pane.Markdown(f"**{n}** cells selected"), s.param.n_selected),
+            pn.bind(_selected_text, s.param.n_selected),  # type: ignore[arg-type]
             W.RadioButtonGroup.from_param(s.param.operation, label="Operation"),
             W.FloatInput.from_param(s.param.value, label="Value (scale: % change)", width=_SIDEBAR - 20),
             pn.Row(apply, undo, redo),
@@ -300,7 +309,7 @@ class MapEditor(Viewer):
             hist = pn.param.ParamFunction(lambda: hist_pane, defer_load=True, sizing_mode="stretch_width",
                                           height=200)
         main = [
-            pn.bind(self._status, self.state.param.status),
+            pn.bind(self._status, self.state.param.status),  # type: ignore[arg-type]
             pn.pane.HoloViews(self._map(), sizing_mode="stretch_both", min_height=420, linked_axes=False),
             hist,
         ]

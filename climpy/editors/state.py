@@ -73,14 +73,20 @@ class EditorState(param.Parameterized):
     variables, value <= 0 for positive-down ones such as ``Bathymetry``).
     """
 
-    variable = param.Selector(default=None, objects=[], doc="Edited variable.")
-    cmap = param.Selector(default="terrain", objects=CMAPS, doc="Colormap of the map.")
+    variable: str = param.Selector(  # type: ignore[assignment]
+        default=None, objects=[], doc="Edited variable.")
+    cmap: str = param.Selector(  # type: ignore[assignment]
+        default="terrain", objects=CMAPS, doc="Colormap of the map.")
     clim = param.Range(default=(0.0, 1.0), doc="Colour range (min, max) in the variable's units.")
     levels = param.Integer(default=0, bounds=(0, 64), doc="Discrete colour levels (0: continuous).")
-    view = param.Selector(default="values", objects=["values", "mask"], doc="Show values or land/ocean mask.")
-    filter = param.Selector(default="all", objects=["all", "land", "ocean"], doc="Edit only these cells.")
-    selection_mode = param.Selector(default="replace", objects=["replace", "add", "remove"])
-    operation = param.Selector(default="set", objects=["set", "add", "scale"], doc="set, add, or scale (%).")
+    view: str = param.Selector(  # type: ignore[assignment]
+        default="values", objects=["values", "mask"], doc="Show values or land/ocean mask.")
+    filter: str = param.Selector(  # type: ignore[assignment]
+        default="all", objects=["all", "land", "ocean"], doc="Edit only these cells.")
+    selection_mode: str = param.Selector(  # type: ignore[assignment]
+        default="replace", objects=["replace", "add", "remove"])
+    operation: str = param.Selector(  # type: ignore[assignment]
+        default="set", objects=["set", "add", "scale"], doc="set, add, or scale (%).")
     value = param.Number(default=0.0, doc="Operand: new value, increment, or percent change.")
     description = param.String(default="", doc="What these edits do (saved in the edit file).")
     author = param.String(default="", doc="Who made them (default: login name).")
@@ -124,7 +130,8 @@ class EditorState(param.Parameterized):
         self.positive = _positive(da)
         self.units = str(da.attrs.get("units", ""))
         coords = cell_coordinates(self._ds, name)
-        self._lat, self._lon = coords if coords is not None else (None, None)
+        self._lat: np.ndarray | None = coords[0] if coords is not None else None
+        self._lon: np.ndarray | None = coords[1] if coords is not None else None
         self._axes = self._display_axes(name)
         finite = self._values[np.isfinite(self._values)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -182,7 +189,7 @@ class EditorState(param.Parameterized):
                 f"Save or undo the {len(self._history)} edits of {previous!r} before switching variable"
             )
             with param.parameterized.discard_events(self):
-                self.variable = previous
+                self.variable = str(previous)
             return
         self._load_variable(self.variable)
 
@@ -317,7 +324,8 @@ class EditorState(param.Parameterized):
         lat = self._lat[index] if self._lat is not None else None
         lon = self._lon[index] if self._lon is not None else None
         try:
-            op = Operation(self.operation, index, float(self.value), lat=lat, lon=lon, selection=meta)
+            op = Operation(self.operation, index, float(self.value), lat=lat, lon=lon,  # type: ignore[arg-type]
+                           selection=meta)
         except ClimpyError as err:
             self.status = str(err)
             raise
