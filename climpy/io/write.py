@@ -181,6 +181,7 @@ def write_netcdf(
     out = ds.copy(deep=False)
     for v in out.variables.values():
         v.encoding = {}
+    out.encoding = {}  # no unlimited dims or source carried over from a read: same bytes for same data
     out.attrs = {**ds.attrs, **provenance_attrs(command=command, creation_time=creation_time)}
     enc = default_encoding(out)
     for name, over in (encoding or {}).items():

@@ -106,3 +106,16 @@ def test_unwritable_paths_raise_input_error(tmp_path):
     finally:
         ro.chmod(0o700)
     assert os.listdir(ro) == []
+
+
+def test_encoding_of_a_read_file_is_not_carried_over(tmp_path):
+    src = tmp_path / "src.nc"
+    _ds().to_netcdf(src, unlimited_dims=["lat"], encoding={"topo": {"dtype": "float32"}})
+    with xr.open_dataset(src) as opened:
+        back = opened.load()
+    a = write_netcdf(back, tmp_path / "a.nc", command="x", creation_time=FIXED)
+    clean = back.copy(deep=True).drop_encoding()
+    b = write_netcdf(clean, tmp_path / "b.nc", command="x", creation_time=FIXED)
+    assert _sha(a) == _sha(b)
+    with netCDF4.Dataset(a) as nc:
+        assert not nc.dimensions["lat"].isunlimited()
