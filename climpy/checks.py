@@ -11,6 +11,8 @@ the ORCA grid (``Bathymetry`` positive down, 0 on land). The checks:
   error (e.g. an ocean the atmosphere does not see).
 * ``minimum depth``: no ocean cell shallower than ``min_depth`` (error).
 * ``singular points``: the ORCA north-fold pivots (the grid's poles) must be land (error).
+* ``sub-basins``: every ocean cell in exactly one basin and no land in a basin (error);
+  ocean cells in no basin are a warning.
 * ``internal oceans``, ``passages`` (ocean grid) and ``poles`` (atmosphere grid): reported as
   warnings, fixed with :mod:`climpy.internal_oceans` and :mod:`climpy.passages`.
 
@@ -48,6 +50,7 @@ __all__ = [
     "check_masks_atm_routing",
     "check_min_depth",
     "check_singular_points",
+    "check_subbasins",
     "run_checks",
     "singular_points",
 ]
@@ -365,6 +368,66 @@ def check_singular_points(bathy: xr.Dataset, *, variable: str | None = None) -> 
     )
 
 
+def check_subbasins(bathy: xr.Dataset, subbasins: xr.Dataset, *, variable: str | None = None) -> CheckResult:
+    """Check that the sub-basin masks cover every ocean cell once and no land cell.
+
+    Parameters
+    ----------
+    bathy : xarray.Dataset
+        Ocean bathymetry (``Bathymetry``, m, positive down, dims ``y, x``).
+    subbasins : xarray.Dataset
+        Sub-basins file (``atlmsk``, ``pacmsk``, ``indmsk`` on the same grid).
+
+    Returns
+    -------
+    CheckResult
+        ``error`` listing land cells inside a basin or cells in several basins; ``warning`` listing
+        ocean cells in no basin (internal seas are often left out); else ``ok``.
+
+    Raises
+    ------
+    InputError
+        If a mask is missing; GridError if the masks are not on the bathymetry grid.
+    """
+    names = ("atlmsk", "pacmsk", "indmsk")
+    missing = [n for n in names if n not in subbasins.data_vars]
+    if missing:
+        raise InputError(
+            f"sub-basins file: variables {missing} not found (has {sorted(map(str, subbasins.data_vars))}); "
+            "write it with climpy subbasins"
+        )
+    ocean = ocean_mask(bathy, variable)
+    masks = np.stack([np.asarray(subbasins[n].values) > 0 for n in names])
+    if masks.shape[1:] != ocean.shape:
+        raise GridError(
+            f"sub-basin masks have shape {masks.shape[1:]} but the bathymetry {ocean.shape}; "
+            "recompute them on this ocean grid (climpy subbasins)"
+        )
+    g = grid_topology(bathy)
+    canon = canonical_mask(g.shape, overlap=g.overlap, fold=g.fold)
+    count = masks.sum(axis=0)
+    bad = ((~ocean & (count > 0)) | (count > 1)) & canon
+    if bad.any():
+        return CheckResult(
+            "sub-basins",
+            "error",
+            f"{int((~ocean & (count > 0) & canon).sum())} land cells in a basin and "
+            f"{int(((count > 1) & canon).sum())} cells in several basins; fix the masks (sub-basin editor)",
+            _cells(bad),
+            "ocean",
+        )
+    none = ocean & (count == 0) & canon
+    if none.any():
+        return CheckResult(
+            "sub-basins",
+            "warning",
+            f"{int(none.sum())} ocean cells are in no basin (internal seas are usually left out)",
+            _cells(none),
+            "ocean",
+        )
+    return CheckResult("sub-basins", "ok", "every ocean cell is in exactly one basin")
+
+
 def _internal(ds: xr.Dataset, grid: str) -> CheckResult:
     r = internal_oceans(ds)
     n = int(r["n_internal"])
@@ -421,6 +484,7 @@ def run_checks(
     topo: xr.Dataset | None = None,
     routing: xr.Dataset | None = None,
     bathy: xr.Dataset | None = None,
+    subbasins: xr.Dataset | None = None,
     min_depth: float = DEFAULT_MIN_DEPTH,
     routing_variable: str = "trip",
 ) -> CheckReport:
@@ -434,6 +498,8 @@ def run_checks(
         Routing file (needs ``topo``).
     bathy : xarray.Dataset, optional
         Ocean bathymetry (positive down, dims ``y, x``).
+    subbasins : xarray.Dataset, optional
+        Sub-basins file (needs ``bathy``).
     min_depth : float, m
     routing_variable : str
 
@@ -446,12 +512,14 @@ def run_checks(
     InputError
         If no product is given, or routing without topography.
     """
-    if topo is None and routing is None and bathy is None:
+    if topo is None and routing is None and bathy is None and subbasins is None:
         raise InputError(
             "nothing to check: give at least one of topo, routing, bathy (--topo/--routing/--bathy)"
         )
     if routing is not None and topo is None:
         raise InputError("the routing file is checked against the topography: give topo too (--topo)")
+    if subbasins is not None and bathy is None:
+        raise InputError("the sub-basins file is checked against the bathymetry: give bathy too (--bathy)")
     results: list[CheckResult] = []
     if topo is not None:
         results.append(_poles(topo, "atmosphere"))
@@ -464,6 +532,8 @@ def run_checks(
         results.append(check_singular_points(bathy))
         results.append(_internal(bathy, "ocean"))
         results.append(_passages(bathy, "ocean"))
+        if subbasins is not None:
+            results.append(check_subbasins(bathy, subbasins))
     report = CheckReport(tuple(results))
     logger.info("checks: %d errors, %d warnings", len(report.errors), len(report.warnings))
     return report

@@ -14,6 +14,7 @@ from climpy.checks import (
     check_masks_atm_routing,
     check_min_depth,
     check_singular_points,
+    check_subbasins,
     run_checks,
     singular_points,
 )
@@ -185,6 +186,41 @@ def test_cli_check_exit_codes(tmp_path):
     assert r.exit_code == 2 and "give --topo too" in r.output
     r = CliRunner().invoke(main, ["check", "--bathy", str(paths["bathy"]), "--min-depth", "-1"])
     assert r.exit_code == 2 and "--min-depth" in r.output
+    from climpy.subbasins import subbasins
+
+    subbasins(bathy).to_netcdf(tmp_path / "sb.nc")
+    r = CliRunner().invoke(main, [*ok, "--subbasins", str(tmp_path / "sb.nc")])
+    assert r.exit_code == 0 and "[OK     ] sub-basins" in r.output, r.output
+    r = CliRunner().invoke(main, ["check", "--subbasins", str(tmp_path / "sb.nc")])
+    assert r.exit_code == 2 and "give --bathy too" in r.output
+
+
+def test_subbasins_cover_the_ocean_once():
+    from climpy.subbasins import subbasins
+
+    bathy = _bathy_for(_world())
+    sb = subbasins(bathy)
+    assert check_subbasins(bathy, sb).severity == "ok"
+    land = np.argwhere(bathy.Bathymetry.values == 0)[5]
+    ocean = np.argwhere((bathy.Bathymetry.values > 0) & (sb.pacmsk.values == 1))[3]
+    bad = sb.copy(deep=True)
+    bad.atlmsk.values[tuple(land)] = 1  # a basin on land
+    bad.atlmsk.values[tuple(ocean)] = 1  # a cell in two basins
+    res = check_subbasins(bathy, bad)
+    assert res.severity == "error" and "1 land cells in a basin and 1 cells in several basins" in res.message
+    assert sorted(res.cells.tolist()) == sorted([land.tolist(), ocean.tolist()])
+    hole = sb.copy(deep=True)
+    hole.pacmsk.values[tuple(ocean)] = 0
+    res = check_subbasins(bathy, hole)
+    assert res.severity == "warning" and res.cells.tolist() == [ocean.tolist()]
+    with pytest.raises(InputError, match=r"variables \['indmsk'\] not found"):
+        check_subbasins(bathy, sb.drop_vars("indmsk"))
+    with pytest.raises(GridError, match="recompute them on this ocean grid"):
+        check_subbasins(bathy, subbasins(orca_like_grid(8, 12, fold="F")))
+    with pytest.raises(InputError, match="give bathy too"):
+        run_checks(subbasins=sb)
+    names = [r.name for r in run_checks(bathy=bathy, subbasins=sb).results]
+    assert names[-1] == "sub-basins"
 
 
 # ----------------------------------------------------------------------------- reference

@@ -213,6 +213,9 @@ def subbasins_cmd(input_path: str, output: str, variable: str | None, seeds: tup
 @click.option("--topo", type=click.Path(exists=True, dir_okay=False), help="Atmosphere topography.")
 @click.option("--routing", type=click.Path(exists=True, dir_okay=False), help="Routing file (needs --topo).")
 @click.option("--bathy", type=click.Path(exists=True, dir_okay=False), help="Ocean bathymetry (ORCA).")
+@click.option(
+    "--subbasins", type=click.Path(exists=True, dir_okay=False), help="Sub-basins file (needs --bathy)."
+)
 @click.option("--min-depth", type=float, default=None, help="Minimum ocean depth in m [default: 10].")
 @click.option(
     "--routing-variable", default="trip", show_default=True, help="Routing variable (land where defined)."
@@ -223,14 +226,17 @@ def check_cmd(
     topo: str | None,
     routing: str | None,
     bathy: str | None,
+    subbasins: str | None,
     min_depth: float | None,
     routing_variable: str,
 ) -> None:
     """Check that the products agree (masks, depths, ORCA singular points); exit 1 on errors."""
-    if not (topo or routing or bathy):
+    if not (topo or routing or bathy or subbasins):
         raise click.UsageError("nothing to check: give --topo, --routing and/or --bathy")
     if routing and not topo:
         raise click.UsageError("--routing is checked against the topography: give --topo too")
+    if subbasins and not bathy:
+        raise click.UsageError("--subbasins is checked against the bathymetry: give --bathy too")
     if min_depth is not None and min_depth < 0:
         raise click.BadParameter(
             f"{min_depth}: give a depth >= 0 m (positive down)", param_hint="--min-depth"
@@ -241,10 +247,12 @@ def check_cmd(
     t = _open(topo) if topo else None
     b = _open(bathy) if bathy else None
     r = open_dataset(Path(routing)) if routing else None
+    s = open_dataset(Path(subbasins)) if subbasins else None
     report = checks.run_checks(
         topo=t,
         routing=r,
         bathy=b,
+        subbasins=s,
         min_depth=checks.DEFAULT_MIN_DEPTH if min_depth is None else min_depth,
         routing_variable=routing_variable,
     )
