@@ -50,6 +50,7 @@ from climpy.pipeline.spec import (
     apply_overrides,
     load_pipeline,
     parse_override,
+    parse_sample,
     validate,
 )
 from climpy.pipeline.store import EXECUTED_NAME, Artifact, Store
@@ -175,13 +176,21 @@ def _members(
         files = sorted(glob.glob(pat))
         if not files:
             raise SpecError(f"--over {spec!r}: no file matches {pat}; check the pattern")
-        axes.append([(Path(f).stem, {name: f}, {}) for f in files])
+        axes.append([(_member_name(Path(f).stem), {name: f}, {}) for f in files])
     for spec in grid:
         step, param, _ = parse_override(spec.split("=", 1)[0] + "=")
+        raw = spec.split("=", 1)[1].split(",")
+        if step == "inputs":  # an ensemble of inputs, e.g. inputs.topo=sample:1:0,sample:1:1
+            if param not in pipe.inputs:
+                raise SpecError(
+                    f"--grid {spec!r}: unknown input {param!r}; the inputs are {sorted(pipe.inputs)}"
+                )
+            axes.append([(_member_name(f"{param}-{v}"), {param: v}, {}) for v in raw])
+            continue
         if step not in pipe.steps:
             raise SpecError(f"--grid {spec!r}: unknown step {step!r}; the steps are {sorted(pipe.steps)}")
-        values = [yaml.safe_load(v) for v in spec.split("=", 1)[1].split(",")]
-        axes.append([(f"{param}-{v}", {}, {(step, param): v}) for v in values])
+        values = [yaml.safe_load(v) for v in raw]
+        axes.append([(_member_name(f"{param}-{v}"), {}, {(step, param): v}) for v in values])
     if not axes:
         return [(None, {}, {})]
     members: list[tuple[str | None, dict[str, str], dict[tuple[str, str], Any]]] = []
@@ -194,6 +203,11 @@ def _members(
             params.update(p)
         members.append((name, ins, params))
     return members
+
+
+def _member_name(text: str) -> str:
+    """Return a folder-safe member name (``outputs/<member>/<step>``)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
 
 
 def expand(
@@ -255,10 +269,10 @@ class _Runner:
         if value in self._input_cache:
             return self._input_cache[value]
         if value.startswith(SAMPLE_PREFIX):
-            res = float(value[len(SAMPLE_PREFIX) :])
-            path = self.store.root / "inputs" / f"sample_{res:g}deg.nc"
+            res, seed = parse_sample(value)
+            path = self.store.root / "inputs" / f"sample_{res:g}deg_seed{seed}.nc"
             if not path.is_file():
-                _materialise_sample(res, path)
+                _materialise_sample(res, seed, path)
         else:
             path = (self.store.project / value).resolve()
         self._input_cache[value] = path
@@ -305,7 +319,7 @@ class _Runner:
         return comps, inject, edits
 
 
-def _materialise_sample(res: float, path: Path) -> None:
+def _materialise_sample(res: float, seed: int, path: Path) -> None:
     try:
         from climpy.sample import paleogeography
     except ImportError as err:
@@ -315,7 +329,7 @@ def _materialise_sample(res: float, path: Path) -> None:
         ) from err
     from climpy.io import write_netcdf  # atomic: temp file in the same folder, then os.replace
 
-    write_netcdf(paleogeography(resolution=res, seed=0), path)
+    write_netcdf(paleogeography(resolution=res, seed=seed), path)
 
 
 def _load(pipeline: Pipeline | PathLike, project: Path, overrides: Sequence[str]) -> Pipeline:

@@ -5,7 +5,7 @@ A pipeline is a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file::
     name: ipsl-boundary-conditions
     kernel: python3                  # optional, the Jupyter kernel every step uses
     inputs:                          # named external input files
-      topo: sample:1.0               # a path, or "sample:<resolution>" (climpy.sample.paleogeography)
+      topo: sample:1.0               # a path, or "sample:<resolution>[:<seed>]" (climpy.sample)
     steps:
       routing:
         notebook: notebooks/03_routing.ipynb
@@ -57,6 +57,22 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SAMPLE_PREFIX = "sample:"
+
+
+def parse_sample(value: str) -> tuple[float, int]:
+    """Resolution (degrees) and seed of a ``sample:<resolution>[:<seed>]`` input (seed 0 by default).
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not of that form.
+    """
+    parts = value[len(SAMPLE_PREFIX) :].split(":")
+    if not value.startswith(SAMPLE_PREFIX) or len(parts) > 2:
+        raise ValueError(value)
+    return float(parts[0]), int(parts[1]) if len(parts) == 2 else 0
+
+
 _STEP_KEYS = {"notebook", "parameters", "inputs", "outputs", "edits", "description"}
 _TOP_KEYS = {"name", "kernel", "inputs", "steps", "description"}
 
@@ -393,10 +409,10 @@ def validate(pipe: Pipeline, *, project: PathLike | None = None, check_files: bo
     for name, value in pipe.inputs.items():
         if value.startswith(SAMPLE_PREFIX):
             try:
-                float(value[len(SAMPLE_PREFIX) :])
+                parse_sample(value)
             except ValueError:
                 problems.append(
-                    f"{src}: input {name!r} = {value!r}: expected 'sample:<resolution in degrees>'"
+                    f"{src}: input {name!r} = {value!r}: expected 'sample:<resolution in degrees>[:<seed>]'"
                 )
         elif check_files and not (proj / value).is_file():
             problems.append(

@@ -107,3 +107,17 @@ def test_dry_run_fans_out_over_files_and_a_parameter_grid(project):
     )
     assert all(rows[n][0].startswith("would-run") for n in nodes)
     assert "0 kernel(s) started" in r.output and not (project / "outputs").exists()
+
+
+def test_dry_run_over_an_ensemble_of_sample_paleogeographies(project):
+    pytest.importorskip("climpy.sample")
+    pipe = str(write_pipeline(project, STEPS, {"x": "in.txt"}))
+    r = _cli("run", pipe, "--project", str(project), "--dry-run", "--grid", "inputs.x=sample:5:0,sample:5:1")
+    assert r.exit_code == 0, r.output
+    rows = _rows(r.output.split("\n\n")[0])
+    assert {n for n in rows if "/" in n} == {f"x-sample_5_{s}/{step}" for s in (0, 1) for step in ("a", "b")}
+    made = sorted((project / ".climpy" / "inputs").iterdir())
+    assert [p.name for p in made] == ["sample_5deg_seed0.nc", "sample_5deg_seed1.nc"]
+    assert made[0].read_bytes() != made[1].read_bytes()
+    r = _cli("run", pipe, "--project", str(project), "--dry-run", "--set", "inputs.x=sample:ten")
+    assert r.exit_code == 2 and "expected 'sample:<resolution in degrees>[:<seed>]'" in r.output
