@@ -63,7 +63,8 @@ _project_option = click.option(
     "--grid",
     multiple=True,
     metavar="STEP.PARAM=V1,V2",
-    help="Fan out over parameter values (cartesian product with --over).",
+    help="Fan out over parameter values, or inputs.NAME=A,B over inputs such as sample:1:0,sample:1:1 "
+    "(cartesian product with --over).",
 )
 @click.option(
     "-j",
