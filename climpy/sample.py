@@ -588,7 +588,8 @@ def paleogeography(resolution: float = 1.0, seed: int = 0) -> xr.Dataset:
     potential; ranges, ridges and the trench are Gaussian profiles of the distance to polylines,
     computed in windows. Closed seas, the endorheic basin and the straits are then imposed with
     rings and channels snapped to the grid. At 0.05 degree (26 million cells) the peak memory is
-    a few float32 and float64 copies of the grid (about 1 GB).
+    a few float32 and float64 copies of the grid (measured 0.6-0.7 GB peak RSS; 25-40 s on a loaded
+    2-core machine, see benchmarks/bench_sample.py).
     """
     res = check_resolution(resolution)
     seed = int(seed)
