@@ -43,6 +43,7 @@ def test_internal_oceans_editor_counts_then_fixes_live():
     ed.state.apply()
     ed._view(ed.state.version)
     assert ed.summary == "0 internal oceans found"
+    assert ed.state.edit_file().kind == "internal-oceans"
     ed.state.undo()  # undo brings the lake back exactly
     ed._view(ed.state.version)
     assert ed.summary == "1 internal ocean found"
