@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import time
 import tracemalloc
 from pathlib import Path
@@ -102,7 +103,8 @@ def main() -> None:
     ]
     rows = _rows(f"sample {res}deg", ds, cases)
 
-    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "curvilinear.nc"
+    root = Path(os.environ.get("CLIMPY_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+    shared = root / "data" / "curvilinear.nc"
     if shared.exists():
         orca = xr.open_dataset(shared).load()
         orca_cases = [c for c in cases if c[0] != "run_checks (topography)"]
