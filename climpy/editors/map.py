@@ -55,6 +55,14 @@ def _resolve_cmap(name: str) -> Any:
         except (ImportError, AttributeError):
             logger.warning("colormap %s unavailable (pip install cmocean); using terrain", name)
             return "terrain"
+    if name.startswith("cmc."):
+        try:
+            import cmcrameri.cm
+
+            return getattr(cmcrameri.cm, name[4:])
+        except (ImportError, AttributeError):
+            logger.warning("colormap %s unavailable (pip install cmcrameri); using terrain", name)
+            return "terrain"
     return name
 
 

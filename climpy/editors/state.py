@@ -12,6 +12,7 @@ across sea level).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import time
@@ -40,9 +41,13 @@ __all__ = ["CMAPS", "EditorState"]
 
 logger = logging.getLogger(__name__)
 
-#: Colormap names offered by the editors; resolved by HoloViews (matplotlib, colorcet, cmocean).
+#: Colormap names offered by the editors; resolved by HoloViews (matplotlib, colorcet) or, for the
+#: ``cmo.`` (cmocean) and ``cmc.`` (Crameri's scientific maps, package cmcrameri) prefixes, by
+#: :func:`climpy.editors.map._resolve_cmap`. Crameri maps are offered only when cmcrameri is installed.
 CMAPS = ["terrain", "gist_earth", "cmo.topo", "cmo.deep", "cmo.balance", "cmo.diff", "RdBu_r", "coolwarm",
          "viridis", "Greys"]
+if importlib.util.find_spec("cmcrameri") is not None:  # optional: pip install cmcrameri
+    CMAPS += ["cmc.oleron", "cmc.vik", "cmc.roma", "cmc.batlow"]
 
 _POSITIVE_DOWN = {"bathymetry", "depth", "bathy", "h", "hdepth"}
 

@@ -169,3 +169,16 @@ def test_app_factory_builds_independent_sessions(kind):
     a, b = build(), build()
     assert a.state is not b.state and not np.shares_memory(a.state.values, b.state.values)
     a.__panel__().get_root()
+
+
+def test_every_offered_colormap_resolves():
+    import holoviews as hv
+
+    from climpy.editors.map import _resolve_cmap
+    from climpy.editors.state import CMAPS
+
+    for name in CMAPS:
+        cmap = _resolve_cmap(name)
+        assert cmap != "terrain" or name == "terrain", f"{name} fell back to terrain"
+        assert len(hv.plotting.util.process_cmap(cmap, 8)) == 8
+    assert _resolve_cmap("cmo.nope") == "terrain"
