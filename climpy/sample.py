@@ -587,9 +587,10 @@ def paleogeography(resolution: float = 1.0, seed: int = 0) -> xr.Dataset:
     unit sphere, seamless at the dateline and the poles); relief and bathymetry are profiles of that
     potential; ranges, ridges and the trench are Gaussian profiles of the distance to polylines,
     computed in windows. Closed seas, the endorheic basin and the straits are then imposed with
-    rings and channels snapped to the grid. At 0.05 degree (26 million cells) the peak memory is
-    a few float32 and float64 copies of the grid (measured 0.6-0.7 GB peak RSS; 25-40 s on a loaded
-    2-core machine, see benchmarks/bench_sample.py).
+    rings and channels snapped to the grid; closed ocean pockets left by the noise are raised to
+    land, so the internal seas are exactly the listed ones. At 0.05 degree (26 million cells) the
+    peak memory is a few float32 and float64 copies of the grid (measured 0.6-0.7 GB peak RSS,
+    25-40 s on a loaded 2-core machine; see benchmarks/bench_sample.py).
     """
     res = check_resolution(resolution)
     seed = int(seed)
