@@ -336,6 +336,7 @@ def fill_internal_oceans(
     bodies: Iterable[int] | None = None,
     *,
     height: float = 1.0,
+    max_area: float | None = None,
     variable: str | None = None,
 ) -> xr.Dataset:
     """Turn internal oceans into land.
@@ -349,6 +350,8 @@ def fill_internal_oceans(
     height : float, m, positive up
         Elevation given to the filled cells of a topography (must be > 0). Bathymetry cells are set
         to 0 (land) whatever ``height``.
+    max_area : float, m2, optional
+        Only fill the chosen bodies smaller than this area (e.g. keep large inland seas).
     variable : str, optional
         Elevation/depth variable (see :func:`ocean_field`).
 
@@ -378,6 +381,9 @@ def fill_internal_oceans(
                 f"bodies {bad} cannot be filled: labels of internal oceans are 2..{n} (1 is the world "
                 f"ocean) for variable {name!r}. Run internal_oceans() to list them"
             )
+    if max_area is not None:
+        areas = lab["area"].values
+        chosen = [b for b in chosen if areas[b - 1] < max_area]
     sel = np.isin(labels, chosen)
     vals = np.array(ds[name].values, dtype=float)
     vals[sel] = 0.0 if down else float(height)

@@ -252,7 +252,7 @@ def test_cli_bad_arguments_exit_2_and_write_nothing(tmp_path):
     for args, msg in (
         (["--fill"], "give --output"),
         (["--open", "1,x", "-o", str(out)], "give a cell as J,I"),
-        (["--bodies", "2"], "--bodies only applies with --fill"),
+        (["--bodies", "2"], "--bodies and --max-area only apply with --fill"),
     ):
         r = CliRunner().invoke(main, ["internal-oceans", str(src), *args])
         assert r.exit_code == 2 and msg in r.output, r.output
@@ -365,3 +365,29 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_fill_only_bodies_smaller_than_max_area():
+    t = _land(8, 16)
+    t[1:3, :] = -4000.0
+    t[5, 3] = -20.0  # small sea: one cell
+    t[5:7, 8:11] = -20.0  # larger sea: six cells
+    ds = _topo(t)
+    res = internal_oceans(ds)
+    small, large = sorted(res.area.values[1:])
+    out = fill_internal_oceans(ds, max_area=0.5 * (small + large))
+    assert int(internal_oceans(out).n_internal) == 1
+    assert out.topo.values[5, 3] == 1.0 and out.topo.values[5, 8] == -20.0
+
+
+def test_cli_fill_max_area(tmp_path):
+    t = _land(8, 16)
+    t[1:3, :] = -4000.0
+    t[5, 3] = -20.0
+    src = tmp_path / "topo.nc"
+    _topo(t).to_netcdf(src)
+    out = tmp_path / "f.nc"
+    r = CliRunner().invoke(main, ["internal-oceans", str(src), "--fill", "--max-area", "1", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    with xr.open_dataset(out) as f:
+        assert int(internal_oceans(f.load()).n_internal) == 1  # the sea is larger than 1 km2

@@ -62,6 +62,9 @@ def _command_line() -> str:
 @click.option("--bodies", help="With --fill: comma-separated body labels (>= 2) to fill; default all.")
 @click.option("--height", type=float, default=1.0, show_default=True, help="Elevation (m) of filled cells.")
 @click.option(
+    "--max-area", type=click.FloatRange(min=0), help="With --fill: only bodies smaller than this (km2)."
+)
+@click.option(
     "--open", "open_cells", multiple=True, metavar="J,I", help="Open this cell to the ocean; repeatable."
 )
 @click.option("--depth", type=float, default=100.0, show_default=True, help="Depth (m) of opened cells.")
@@ -72,6 +75,7 @@ def internal_oceans_cmd(
     fill: bool,
     bodies: str | None,
     height: float,
+    max_area: float | None,
     open_cells: tuple[str, ...],
     depth: float,
 ) -> None:
@@ -81,8 +85,8 @@ def internal_oceans_cmd(
     """
     if (fill or open_cells) and not output:
         raise click.UsageError("--fill/--open change the map: give --output FILE for the fixed map")
-    if bodies and not fill:
-        raise click.UsageError("--bodies only applies with --fill")
+    if (bodies or max_area is not None) and not fill:
+        raise click.UsageError("--bodies and --max-area only apply with --fill")
     chosen = None
     if bodies:
         try:
@@ -105,7 +109,8 @@ def internal_oceans_cmd(
         ds = io_.open_internal_oceans(ds, cells, depth=depth, variable=variable)
         out = ds
     if fill:
-        out = io_.fill_internal_oceans(ds, chosen, height=height, variable=variable)
+        area_m2 = None if max_area is None else max_area * 1e6
+        out = io_.fill_internal_oceans(ds, chosen, height=height, max_area=area_m2, variable=variable)
     if output:
         _write(out if out is not None else res, output, _command_line())
         click.echo(f"wrote {output}")
