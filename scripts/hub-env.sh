@@ -98,30 +98,17 @@ if [ "$(cat "$prefix/.climpy-src-stamp" 2>/dev/null)" != "$src_sum" ]; then
   log "climpy installed in $(($(date +%s) - start)) s"
 fi
 
-# 3. Jupyter settings for students: Panel/HoloViews render offline (BokehJS inlined, see PLATFORM.md),
-#    no announcements toast, and the same two variables in the kernelspec (covers kernels started by Lab).
-mkdir -p "$prefix/etc/climpy" "$prefix/etc/jupyter/labconfig"
-cat > "$prefix/etc/climpy/holoviewsrc" <<'EOF'
-import builtins
-if hasattr(builtins, "__IPYTHON__"):
-    from holoviews.ipython import notebook_extension
-    notebook_extension.inline = True
-EOF
-cat > "$prefix/etc/jupyter/labconfig/page_config.json" <<'EOF'
-{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}
-EOF
-"$prefix/bin/python" - "$prefix" <<'EOF'
-import json, sys
-from pathlib import Path
-prefix = Path(sys.argv[1])
-spec = prefix / "share/jupyter/kernels/python3/kernel.json"
-data = json.loads(spec.read_text())
-data["argv"][0] = str(prefix / "bin/python")
-data.setdefault("env", {}).update(
-    {"PANEL_INLINE": "true", "HOLOVIEWSRC": str(prefix / "etc/climpy/holoviewsrc")}
-)
-spec.write_text(json.dumps(data, indent=1) + "\n")
-EOF
+# 3. Jupyter settings for students, from climpy itself (climpy/_jupyter.py): the kernelspec gets
+#    PANEL_INLINE and HOLOVIEWSRC so Panel/HoloViews outputs render offline, and Lab's announcements
+#    toast is disabled. $prefix/etc/climpy/holoviewsrc is the fixed path jupyterhub_config.py gives
+#    to c.Spawner.environment (a link to the file shipped in the installed climpy).
+if [ "$changed" = 1 ] || [ ! -e "$prefix/etc/climpy/holoviewsrc" ]; then
+  # From / so that python -m finds the installed climpy, not a repository in the working directory.
+  (cd / && "$prefix/bin/python" -m climpy._jupyter --prefix "$prefix" 2>/dev/null)
+  mkdir -p "$prefix/etc/climpy"
+  ln -sfn "$(cd / && "$prefix/bin/python" -c 'from climpy._jupyter import HOLOVIEWSRC; print(HOLOVIEWSRC)')" \
+    "$prefix/etc/climpy/holoviewsrc"
+fi
 
 if [ "$changed" = 1 ]; then
   chmod -R a+rX "$prefix"

@@ -111,6 +111,9 @@ class LiveHub:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # A shell running us in the background ignores SIGINT, and children inherit that: the hub
+            # then waits 30 s for each service to ignore its SIGINT at shutdown. Restore the default.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         while time.perf_counter() - t0 < timeout:
             if self.proc.poll() is not None:
