@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -35,6 +36,8 @@ __all__ = ["execute_step", "get", "names", "register"]
 logger = logging.getLogger(__name__)
 
 _REGISTRY: dict[str, Callable[..., contextlib.AbstractContextManager[Executor]]] = {}
+
+_PROCESS_LOCK = threading.Lock()
 
 #: Where a step's kernel writes its own stderr (kept next to the executed notebook).
 KERNEL_LOG = "_kernel.log"
@@ -206,7 +209,9 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     executed = work / EXECUTED_NAME
     result: dict[str, Any] = {"executed": str(executed), "pid": os.getpid()}
     try:
-        with _stderr_to(work / KERNEL_LOG, enabled=not task.get("progress", False)):
+        # one step at a time per process: papermill's cwd and our fd-2 redirect are process-wide, and
+        # the workers of an existing Dask cluster (--scheduler) may run several tasks in threads
+        with _PROCESS_LOCK, _stderr_to(work / KERNEL_LOG, enabled=not task.get("progress", False)):
             pm.execute_notebook(
                 task["notebook"],
                 str(executed),
