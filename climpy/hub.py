@@ -416,7 +416,7 @@ def find_configurable_http_proxy(repo: PathLike | None = None) -> str:
     """Locate the npm ``configurable-http-proxy`` (not the PyPI port that shadows it in venvs).
 
     Looks at ``$CONFIGPROXY_COMMAND``, then ``<repo>/.venv/node/bin`` (where ``scripts/setup.sh
-    --test`` installs it), then npm's global prefix and ``/usr/local/bin``, ``/usr/bin``.
+    --test`` installs it), ``/usr/local/bin``, ``/usr/bin``, then npm's global prefix.
 
     Parameters
     ----------
@@ -439,18 +439,20 @@ def find_configurable_http_proxy(repo: PathLike | None = None) -> str:
     candidates = []
     if repo is not None:
         candidates.append(Path(repo) / ".venv" / "node" / "bin" / "configurable-http-proxy")
-    npm = shutil.which("npm")
-    if npm:
-        try:
-            prefix = subprocess.run([npm, "prefix", "-g"], capture_output=True, text=True, timeout=30).stdout
-            if prefix.strip():
-                candidates.append(Path(prefix.strip()) / "bin" / "configurable-http-proxy")
-        except (OSError, subprocess.SubprocessError):
-            pass
     candidates += [Path("/usr/local/bin/configurable-http-proxy"), Path("/usr/bin/configurable-http-proxy")]
     for cand in candidates:
         if cand.exists() and _is_node_chp(cand.resolve()):
             return str(cand)
+    npm = shutil.which("npm")  # last: starting node takes a second or two
+    if npm:
+        try:
+            prefix = subprocess.run([npm, "prefix", "-g"], capture_output=True, text=True, timeout=30).stdout
+            cand = Path(prefix.strip()) / "bin" / "configurable-http-proxy"
+            candidates.append(cand)
+            if prefix.strip() and cand.exists() and _is_node_chp(cand.resolve()):
+                return str(cand)
+        except (OSError, subprocess.SubprocessError):
+            pass
     raise MissingDependencyError(
         "configurable-http-proxy (npm) not found in "
         + ", ".join(str(c) for c in candidates)
