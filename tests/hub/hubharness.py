@@ -311,10 +311,11 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
-def run_in_kernel(base_url: str, token: str, code: str, timeout: float = 120) -> dict:
+def run_in_kernel(base_url: str, token: str, code: str, timeout: float = 120, on_done=None) -> dict:
     """Start a kernel in a single-user server, execute ``code``, return stdout/error, delete the kernel.
 
-    Parameters: ``base_url`` like ``http://127.0.0.1:8000/user/alice``; ``token`` a token of that user.
+    Parameters: ``base_url`` like ``http://127.0.0.1:8000/user/alice``; ``token`` a token of that user;
+    ``on_done`` an optional callable run after the code, before the kernel is deleted.
     """
     import websocket  # websocket-client
 
@@ -356,6 +357,8 @@ def run_in_kernel(base_url: str, token: str, code: str, timeout: float = 120) ->
                 out["error"] = f"{msg['content']['ename']}: {msg['content']['evalue']}"
             elif kind == "status" and msg["content"]["execution_state"] == "idle":
                 break
+        if on_done is not None:
+            out["on_done"] = on_done()  # e.g. measure memory while the kernel is still alive
     finally:
         ws.close()
         requests.delete(f"{base_url}/api/kernels/{kid}", headers=headers, timeout=60)

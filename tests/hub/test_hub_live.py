@@ -1,7 +1,8 @@
 """A class session on a real hub: sign-up, approval, login, spawns as Unix users, isolation, content, culler.
 
 The steps run in file order on one hub (module-scoped ``live_hub``), as in a class: each test checks
-one promise of jupyterhub_config.py. The last test stops the hub and checks every process is gone.
+one promise of jupyterhub_config.py. One step logs in through the page in Chromium (screenshot in the
+artifacts folder). The last test stops the hub and checks every process is gone.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-from hubharness import STUDENT_ENV, run_as, run_in_kernel
+from hubharness import PASSWORD, STUDENT_ENV, browser_login, run_as, run_in_kernel
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 
@@ -213,6 +214,25 @@ def test_secrets_cookie_file_and_proxy_token(live_hub, state):
     api = f"http://127.0.0.1:{args[args.index('--api-port') + 1]}/api/routes"
     assert requests.get(api, timeout=10).status_code == 403
     assert requests.get(api, headers={"Authorization": f"token {live_hub.token}"}, timeout=10).ok
+
+
+@pytest.mark.browser
+def test_login_page_in_chromium_lands_on_lab_at_the_start_notebook(live_hub, state, artifacts_dir):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api")
+    live_hub.signup("carol")
+    assert live_hub.api("PUT", "/hub/api/authorizations/carol", state["admin"]).ok
+    shot = artifacts_dir / "hub_lab_start_notebook.png"
+    result = browser_login(live_hub, "carol", PASSWORD, screenshot=shot)
+    assert result["url"].split("?")[0].endswith(f"/user/carol/lab/tree/{START}")
+    assert result["tab"] == "00_start_here.ipynb"
+    assert result["cells"] >= 1 and result["editors"] >= 1  # the notebook editor is rendered
+    assert result["external_requests"] == []  # everything came from the hub on loopback
+    assert shot.stat().st_size > 10_000
+    # The server the page opened runs as carol's own Unix user.
+    [proc] = live_hub.server_processes("carol")
+    assert proc.uids().real == pwd.getpwnam(live_hub.unix_name("carol")).pw_uid
 
 
 def test_every_process_stops_with_the_hub(live_hub, state):
