@@ -95,20 +95,22 @@ def test_start_notebook_is_in_each_home(live_hub, state, course_notebooks):
 
 def test_student_is_refused_on_another_students_server_files_and_api(live_hub, state):
     sa, ta = state[f"session-{A}"], state[f"token-{A}"]
-    assert (
-        live_hub.api("PUT", f"/hub/api/authorizations/{A}", ta).status_code == 403
-    )  # students approve nobody
+    # Students approve nobody.
+    assert live_hub.api("PUT", f"/hub/api/authorizations/{A}", ta).status_code == 403
+    # The page: B's server sends A to the hub's OAuth, which refuses (403), nothing of B's is served.
     r = sa.get(f"{live_hub.url}/user/{B}/lab", timeout=60)
-    assert r.status_code == 403 or f"/user/{B}/lab" not in r.url
+    assert r.status_code == 403 and "/hub/api/oauth2/authorize" in r.url
+    # The APIs: B's server refuses A's token; the hub hides B (404) or refuses (403).
     assert live_hub.api("GET", f"/user/{B}/api/contents/{START}", ta).status_code == 403
-    assert live_hub.api("GET", f"/hub/api/users/{B}", ta).status_code in (403, 404)
-    assert live_hub.api("POST", f"/hub/api/users/{B}/tokens", ta, json={}).status_code in (403, 404)
-    assert live_hub.api("DELETE", f"/hub/api/users/{B}/server", ta).status_code in (403, 404)
+    assert live_hub.api("GET", f"/hub/api/users/{B}", ta).status_code == 404
+    assert live_hub.api("POST", f"/hub/api/users/{B}/tokens", ta, json={}).status_code == 403
+    assert live_hub.api("DELETE", f"/hub/api/users/{B}/server", ta).status_code == 404
+    assert live_hub.server_processes(B), "B's server is still running"
     # Files: B's home is closed to A's Unix user.
-    proc = run_as(
-        live_hub.unix_name(A), f"open({str(pwd.getpwnam(live_hub.unix_name(B)).pw_dir)!r} + '/{START}')"
-    )
+    b_file = Path(pwd.getpwnam(live_hub.unix_name(B)).pw_dir) / START
+    proc = run_as(live_hub.unix_name(A), f"open({str(b_file)!r})")
     assert proc.returncode != 0 and "PermissionError" in proc.stderr
+    assert b_file.exists()
 
 
 def test_student_cannot_write_the_shared_data_folder(live_hub, state):
