@@ -27,6 +27,9 @@ CLIMPY_HUB_CONTENT             Course content copied into each home as ~/noteboo
 CLIMPY_HUB_DATA                Read-only shared data folder, linked as ~/data (default
                                /srv/climpy-data). Root owns it; students can only read it.
 CLIMPY_HUB_USER_PREFIX         Prefix of the students' Unix accounts (default ``jupyter-``, as TLJH).
+CLIMPY_HUB_GIT_EMAIL_DOMAIN    A student without ~/.gitconfig gets user.name <hub name> and user.email
+                               <hub name>@<this domain> (default climpy-hub.invalid), so that
+                               jupyterlab-git works at once; students may change it.
 CLIMPY_HUB_SPAWN_LIMIT         Concurrent spawns (default 8): a class logging in at once queues.
 CLIMPY_HUB_IDLE_TIMEOUT        Seconds before the idle culler stops an idle server (default 3600).
 CLIMPY_HUB_KERNEL_IDLE         Seconds before an idle kernel is culled inside a server (default 1200).
@@ -151,6 +154,7 @@ c.ClimpySpawner.unix_user_prefix = env("CLIMPY_HUB_USER_PREFIX", "jupyter-")
 c.ClimpySpawner.content_dir = str(content) if content.is_dir() else ""
 c.ClimpySpawner.content_dest = "notebooks"
 c.ClimpySpawner.shared_data_dir = str(data_dir)
+c.ClimpySpawner.git_email_domain = env("CLIMPY_HUB_GIT_EMAIL_DOMAIN", "climpy-hub.invalid")
 c.Spawner.cmd = [str(student_env / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab/tree/notebooks/00_start_here.ipynb"
 c.Spawner.notebook_dir = "~"

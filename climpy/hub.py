@@ -46,6 +46,7 @@ __all__ = [
     "protect_shared_data",
     "sync_content",
     "unix_username",
+    "write_default_gitconfig",
 ]
 
 logger = logging.getLogger(__name__)
@@ -386,6 +387,36 @@ def link_shared_data(home: PathLike, data_dir: PathLike, *, name: str = "data", 
         os.close(home_fd)
 
 
+def write_default_gitconfig(home: PathLike, name: str, email: str, *, uid: int, gid: int) -> bool:
+    """Give a student a git identity (``~/.gitconfig``) unless they have one.
+
+    Without it, jupyterlab-git cannot even initialise a repository (its first commit fails with
+    "Author identity unknown"). The file belongs to the student, who may change it at any time.
+
+    Parameters
+    ----------
+    home : path-like
+        The student's home folder.
+    name, email : str
+        ``user.name`` and ``user.email``.
+    uid, gid : int
+        Owner of the file.
+
+    Returns
+    -------
+    bool
+        True if the file was written, False if the student already had one.
+    """
+    home_fd = os.open(os.fspath(home), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        if _hash_existing(home_fd, ".gitconfig") is not None:
+            return False
+        _write_file(home_fd, ".gitconfig", f"[user]\n\tname = {name}\n\temail = {email}\n".encode(), uid, gid)
+        return True
+    finally:
+        os.close(home_fd)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """Return a TCP port free on ``host`` right now (bound to port 0, then released).
 
@@ -480,8 +511,8 @@ def _make_spawner_class() -> type:
         """Local-process spawner: one Unix user per student, created on first spawn.
 
         Before each start it creates the account if needed (``useradd``, home 0700), copies the
-        course content (:func:`sync_content`) and links the shared data folder, then starts the
-        single-user server as that user.
+        course content (:func:`sync_content`), links the shared data folder and gives a default git
+        identity (:func:`write_default_gitconfig`), then starts the single-user server as that user.
         """
 
         unix_user_prefix = Unicode(
@@ -490,6 +521,9 @@ def _make_spawner_class() -> type:
         content_dir = Unicode("", config=True, help="Course content copied into each home ('' = none).")
         content_dest = Unicode("notebooks", config=True, help="Folder of the home receiving the content.")
         shared_data_dir = Unicode("", config=True, help="Read-only shared data folder linked as ~/data.")
+        git_email_domain = Unicode(
+            "climpy-hub.invalid", config=True, help="Domain of the default git e-mail <name>@<domain>."
+        )
 
         @property
         def unix_name(self) -> str:
@@ -508,6 +542,8 @@ def _make_spawner_class() -> type:
                 )
             if self.shared_data_dir:
                 link_shared_data(entry.pw_dir, self.shared_data_dir, uid=entry.pw_uid, gid=entry.pw_gid)
+            email = f"{self.user.name}@{self.git_email_domain}"
+            write_default_gitconfig(entry.pw_dir, self.user.name, email, uid=entry.pw_uid, gid=entry.pw_gid)
             return await super().start()
 
         def make_preexec_fn(self, name):

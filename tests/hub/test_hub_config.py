@@ -273,3 +273,15 @@ def test_sync_property_student_edits_survive_and_the_rest_follows_the_course(tmp
         for n in names:
             got = (home / "notebooks" / n).read_text()
             assert got == edited.get(n, (src / n).read_text())
+
+
+def test_default_gitconfig_is_written_once_and_never_over_the_students(tmp_path):
+    from climpy.hub import write_default_gitconfig
+
+    uid, gid = os.getuid(), os.getgid()
+    assert write_default_gitconfig(tmp_path, "alice", "alice@climpy-hub.invalid", uid=uid, gid=gid)
+    text = (tmp_path / ".gitconfig").read_text()
+    assert "name = alice" in text and "email = alice@climpy-hub.invalid" in text
+    (tmp_path / ".gitconfig").write_text("[user]\n\tname = Alice Smith\n")
+    assert not write_default_gitconfig(tmp_path, "alice", "x@y", uid=uid, gid=gid)
+    assert (tmp_path / ".gitconfig").read_text() == "[user]\n\tname = Alice Smith\n"

@@ -180,6 +180,36 @@ def test_jupyterlab_git_and_kernel_culling_are_on(live_hub, state):
     assert "--MappingKernelManager.cull_idle_timeout=1200" in cmdline
 
 
+def test_student_commits_and_pushes_from_lab_with_jupyterlab_git(live_hub, state):
+    """The REST calls Lab's git panel makes: set identity, init, stage, commit, add remote, push."""
+    ta, user = state[f"token-{A}"], live_hub.unix_name(A)
+    remote = Path(pwd.getpwnam(user).pw_dir) / "course-remote.git"  # stands in for the class's git server
+    made = run_as(
+        user,
+        f"import subprocess; subprocess.run(['git', 'init', '-q', '--bare', {str(remote)!r}], check=True)",
+    )
+    assert made.returncode == 0, made.stderr
+    steps = [
+        ("init", {}),  # works at once: the hub gave a default identity (~/.gitconfig)
+        ("config", {"options": {"user.name": "Alice Student", "user.email": "alice@example.org"}}),
+        ("add_all_untracked", {}),
+        ("commit", {"commit_msg": "my routing exercise"}),
+        ("remote/add", {"url": str(remote), "name": "origin"}),
+        ("push", {"remote": "origin"}),
+    ]
+    for endpoint, body in steps:
+        r = live_hub.api("POST", f"/user/{A}/git/notebooks/{endpoint}", ta, json=body)
+        assert r.ok and r.json()["code"] == 0, (endpoint, r.text[:300])
+    log = run_as(
+        user,
+        f"import subprocess; print(subprocess.run(['git', '--git-dir', {str(remote)!r}, 'log', "
+        "'--format=%an|%s'], capture_output=True, text=True, check=True).stdout)",
+    )
+    lines = log.stdout.strip().splitlines()
+    assert lines[0] == "Alice Student|my routing exercise"
+    assert len(lines) == 2 and lines[1].startswith(f"{A}|")  # Lab's initial commit, by the default identity
+
+
 def test_culler_runs_as_a_service_holding_only_its_scopes(live_hub, state):
     hub = psutil.Process(live_hub.proc.pid)
     cullers = [p for p in hub.children() if "jupyterhub_idle_culler" in " ".join(p.cmdline())]
