@@ -13,6 +13,9 @@ SHARED = Path(os.environ.get("CLIMPY_SHARED", ROOT.parent / "shared")).resolve()
 SHARED_DATA = SHARED / "data"
 SHARED_REFERENCE = SHARED / "reference"
 
+# Notebooks under tests/ are fixtures of the pipeline tests, not lessons: nbval must not collect them.
+collect_ignore_glob = ["**/*.ipynb"]
+
 
 def _have_shared() -> bool:
     return (SHARED_DATA / "input.nc").exists() and SHARED_REFERENCE.is_dir()
