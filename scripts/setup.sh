@@ -2,8 +2,8 @@
 # Set up everything climpy needs on a fresh machine (Python 3.11, root), idempotently.
 #
 #   scripts/setup.sh          the Python environment .venv/ (all extras, pinned) and the Jupyter kernel set-up
-#   scripts/setup.sh --test   the same, plus what the test suite drives: Debian's chromium and the npm
-#                             configurable-http-proxy (JupyterHub's proxy)
+#   scripts/setup.sh --test   the same, plus what the test suite drives: Debian's chromium and cdo, the npm
+#                             configurable-http-proxy (JupyterHub's proxy), and the hub's student environment
 #
 # A second run does nothing and takes seconds: the pip step is skipped while a stamp of the inputs
 # (pyproject.toml, requirements/constraints.txt, this script) matches. Versions are pinned in ONE place:
@@ -78,5 +78,7 @@ if [ "$want_test" = 1 ]; then
     log "installing configurable-http-proxy (npm) into .venv/node"
     npm install --silent --no-fund --no-audit --global --prefix "$venv/node" configurable-http-proxy@5 >&2
   fi
+  # the class hub's student environment (world-readable, outside the repository; see scripts/hub-env.sh)
+  bash scripts/hub-env.sh
 fi
 log "done"
