@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -22,6 +23,10 @@ def _git(cwd, *args):
 def test_git_setup_strips_outputs_but_keeps_keep_output_cells(tmp_path):
     clone = tmp_path / "clone"
     _git(tmp_path, "clone", "-q", str(ROOT), str(clone))
+    # Files checked out in the second the index was written are "racily clean": git would re-hash them
+    # (through the notebook filter, a Python start each) on the next add. Settle the index first.
+    time.sleep(1.1)
+    _git(clone, "update-index", "-q", "--really-refresh")
     env = {**os.environ, "CLIMPY_VENV": str(Path(sys.executable).parents[1])}
     subprocess.run(["bash", "scripts/git-setup.sh"], cwd=clone, env=env, check=True, capture_output=True)
 
