@@ -208,7 +208,7 @@ map. Each notebook is one step; together they form a pipeline that `climpy run` 
 | sub-basins (`06`) | `subbasins.nc` | NEMO diagnostics | Atlantic/Pacific/Indian masks for overturning and heat transport |
 | heat flow (`07`) | `geothermal_heating.nc` | NEMO | geothermal heat warms the abyss; it depends on sea-floor age, i.e. depth |
 | ahmcoef (`08`) | `ahmcoef.nc` | NEMO | lateral viscosity reduced in the tropics and near western boundaries |
-| PFT (`09`) | `PFTmap.nc` (`maxvegetfrac`) | ORCHIDEE | the fraction of each plant functional type per cell |
+| PFT (`09`) | `pft.nc` (`maxvegetfrac`) | ORCHIDEE | the fraction of each plant functional type per cell |
 | checks (`10`) | a report | you | the masks of the atmosphere, land and ocean files must agree |
 
 The pipeline (`pipeline.yaml` at the root of the repository) chains them. Each arrow is a file: the step at its
@@ -217,12 +217,13 @@ tip reads what the step at its tail wrote.
 ```mermaid
 graph LR
   topo[(your map)] --> regrid --> internal_oceans --> routing
-  routing --> bathymetry
+  internal_oceans --> bathymetry
   routing --> pft
   bathymetry --> passages
   passages --> subbasins
   passages --> heatflow
   passages --> ahmcoef
+  internal_oceans --> checks
   routing --> checks
   passages --> checks
 ```
