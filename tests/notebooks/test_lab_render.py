@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -56,7 +57,7 @@ def _kernel_is_offline_ready() -> bool:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server over a scratch copy of the notebooks: (base url, token)."""
+    """A JupyterLab server over a scratch copy of the notebooks: (base url, token, root folder)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not found (apt-get install -y chromium)")
     if not _kernel_is_offline_ready():
@@ -64,6 +65,10 @@ def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns("*.nc", "_*.py"))
     shutil.copy(ROOT / "pipeline.yaml", root / "pipeline.yaml")
+    # every cell in the DOM (JupyterLab 4 virtualises long notebooks by default)
+    settings = root / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port, token = _free_port(), secrets.token_hex(16)
     log = open(root / "lab.log", "w")  # noqa: SIM115  (closed at teardown)
     proc = subprocess.Popen(
@@ -74,7 +79,7 @@ def lab(tmp_path_factory):
             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ],
         stdout=log, stderr=subprocess.STDOUT, cwd=root,
-        env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1"},
+        env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(root / "lab-settings")},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -90,7 +95,7 @@ def lab(tmp_path_factory):
                 log.flush()
                 pytest.fail(f"JupyterLab did not start:\n{(root / 'lab.log').read_text()[-3000:]}")
             time.sleep(0.5)
-        yield base, token
+        yield base, token, root
     finally:
         proc.terminate()
         try:
@@ -120,7 +125,7 @@ def _nonblank(png: bytes) -> float:
 
 @pytest.mark.parametrize("name", EDITOR_NOTEBOOKS)
 def test_editor_notebook_renders_offline_in_lab(name, lab, browser, artifacts_dir):
-    base, token = lab
+    base, token, _root = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     outside: list[str] = []
 
@@ -133,32 +138,50 @@ def test_editor_notebook_renders_offline_in_lab(name, lab, browser, artifacts_di
 
     page.route("**/*", only_local)
     try:
-        page.goto(f"{base}/lab/tree/notebooks/{name}.ipynb?token={token}", wait_until="domcontentloaded")
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
-        # the kernel is started and connected when the status bar says so
-        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
+        # a workspace of its own, so no notebook of an earlier test is open in the page
+        url = f"{base}/lab/workspaces/{name}/tree/notebooks/{name}.ipynb?token={token}&reset"
+        page.goto(url, wait_until="domcontentloaded")
+        panel = page.locator(".jp-NotebookPanel:visible")
+        panel.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+        status = page.locator(".jp-StatusBar-Widget").first
 
+        def kernel_state() -> str:
+            text = status.inner_text()
+            return "idle" if "| Idle" in text else "busy" if "| Busy" in text else "starting"
+
+        deadline = time.monotonic() + 120
+        while kernel_state() != "idle":  # the kernel is started and connected
+            assert time.monotonic() < deadline, f"{name}: kernel not ready: {status.inner_text()!r}"
+            time.sleep(1.0)
         def prompts() -> list[str]:
-            return [p.strip() for p in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
+            return [p.strip() for p in panel.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
 
         for _attempt in range(3):  # a click that lands while Lab is still settling can be lost: retry
             page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            item = page.get_by_role("menuitem", name="Run All Cells", exact=True)
+            item.wait_for(state="visible", timeout=10_000)
+            item.click()
             page.wait_for_timeout(3000)
             if any(p != "[ ]:" for p in prompts()):
                 break
-        # done when every code cell has an execution count: nothing queued or running
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        while not all(p not in ("[ ]:", "[*]:", "") for p in prompts()):
+        # Run All queues every cell: done when no cell is queued or running and the kernel is idle
+        deadline, idle_polls = time.monotonic() + RUN_TIMEOUT_S, 0
+        while idle_polls < 3:
+            done = kernel_state() == "idle" and not any(p in ("[ ]:", "[*]:") for p in prompts())
+            idle_polls = idle_polls + 1 if done else 0
             assert time.monotonic() < deadline, f"{name}: still running after {RUN_TIMEOUT_S} s: {prompts()}"
             time.sleep(1.0)
-        page.wait_for_timeout(3000)  # let Bokeh draw
-        page.screenshot(path=str(artifacts_dir / f"lab_{name}.png"), full_page=True)
-        errors = page.locator(".jp-OutputArea-output", has_text="Traceback").count()
-        assert errors == 0, f"{name}: {errors} cell(s) raised (screenshot lab_{name}.png)"
-        canvases = page.locator(".jp-OutputArea-output canvas")
+        # every code cell ran (a numbered prompt; windowing is off, so all cells are in the DOM), none raised
+        unrun = [i for i, p in enumerate(prompts()) if not re.fullmatch(r"\[\d+\]:", p)]
+        assert not unrun, f"{name}: code cells {unrun} did not run: {prompts()}"
+        raised = panel.locator(".jp-OutputArea-output", has_text="Traceback (most recent call last)").count()
+        assert raised == 0, f"{name}: {raised} cell(s) raised (screenshot lab_{name}.png)"
+        panel.locator(".jp-OutputArea-output canvas").first.scroll_into_view_if_needed(timeout=30_000)
+        page.wait_for_timeout(2000)
+        canvases = panel.locator(".jp-OutputArea-output canvas")
         assert canvases.count() > 0, f"{name}: no Bokeh canvas rendered (screenshot lab_{name}.png)"
         drawn = max(_nonblank(canvases.nth(i).screenshot()) for i in range(min(canvases.count(), 6)))
         assert drawn > 2.0, f"{name}: the canvases are blank (std {drawn:.2f})"
     finally:
+        page.screenshot(path=str(artifacts_dir / f"lab_{name}.png"), full_page=True)
         page.close()
