@@ -154,7 +154,9 @@ class LiveHub:
         out = []
         for p in psutil.process_iter(["uids"]):
             try:
-                if p.info["uids"] and p.info["uids"].real in uids:
+                # a zombie has exited; it lingers only until something reaps it (in a container whose
+                # PID 1 does not reap, that can be never), so it is not a running process
+                if p.info["uids"] and p.info["uids"].real in uids and not _is_zombie(p.pid):
                     out.append(p)
             except psutil.NoSuchProcess:
                 pass
