@@ -46,9 +46,14 @@ sum="$(cat pyproject.toml requirements/constraints.txt scripts/setup.sh | sha256
 if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
   log "installing climpy and its dependencies into .venv (a few minutes the first time)"
   start=$(date +%s)
-  "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored: it is neither" || true
-  "$venv/bin/python" -m pip install --quiet -c requirements/constraints.txt \
-    -e ".[editors,pipeline,dask,hub,dev]" 2>&1 | grep -vE "is ignored: it is neither|DEPRECATION|pip 23.1 will enforce" || true
+  pip_log="$venv/setup-pip.log"
+  if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+    "$venv/bin/python" -m pip install -c requirements/constraints.txt -e ".[editors,pipeline,dask,hub,dev]"; } \
+    >"$pip_log" 2>&1; then
+    grep -vE "is ignored: it is neither" "$pip_log" | tail -40 >&2
+    echo "setup: pip install failed; the full log is $pip_log" >&2
+    exit 1
+  fi
   "$venv/bin/python" -m pip check >&2
   echo "$sum" > "$stamp"
   log "python packages installed in $(($(date +%s) - start)) s"
