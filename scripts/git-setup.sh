@@ -8,7 +8,7 @@ cd "$root"
 venv="${CLIMPY_VENV:-$root/.venv}"
 [ -x "$venv/bin/python" ] || { bash scripts/setup.sh; venv="$root/.venv"; }
 bin="$venv/bin"
-"$bin/nbstripout" --install --attributes .gitattributes --keep-id
+"$bin/nbstripout" --install --attributes .gitattributes --keep-id --keep-count
 "$bin/nbdime" config-git --enable
 "$bin/pre-commit" install
 echo "git filters and hooks installed: nbstripout (keep_output cells kept), nbdime, pre-commit"

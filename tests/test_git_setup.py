@@ -38,6 +38,7 @@ def test_git_setup_strips_outputs_but_keeps_keep_output_cells(tmp_path):
     nb = nbformat.v4.new_notebook()
     kept = nbformat.v4.new_code_cell("print(3)  # NBVAL_CHECK_OUTPUT", metadata={"keep_output": True})
     kept.outputs = [nbformat.v4.new_output("stream", name="stdout", text="3\n")]
+    kept.execution_count = 1  # nbval compares only cells with an execution count: it must be kept too
     dropped = nbformat.v4.new_code_cell("print(4)")
     dropped.outputs = [nbformat.v4.new_output("stream", name="stdout", text="4\n")]
     nb.cells = [kept, dropped]
@@ -45,6 +46,7 @@ def test_git_setup_strips_outputs_but_keeps_keep_output_cells(tmp_path):
     _git(clone, "add", "lesson.ipynb")
     stored = json.loads(_git(clone, "show", ":lesson.ipynb"))
     assert "".join(stored["cells"][0]["outputs"][0]["text"]) == "3\n"
+    assert stored["cells"][0]["execution_count"] == 1
     assert stored["cells"][1]["outputs"] == []
     # the working copy keeps its outputs: only what git stores is stripped
     assert nbformat.read(clone / "lesson.ipynb", as_version=4).cells[1].outputs
