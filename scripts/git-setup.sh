@@ -8,7 +8,10 @@ cd "$root"
 venv="${CLIMPY_VENV:-$root/.venv}"
 [ -x "$venv/bin/python" ] || { bash scripts/setup.sh; venv="$root/.venv"; }
 bin="$venv/bin"
-"$bin/nbstripout" --install --attributes .gitattributes --keep-id --keep-count
+"$bin/nbstripout" --install --attributes .gitattributes
+# nbstripout --install does not record flags: keep cell ids and execution counts (nbval compares only cells
+# that have a count; the keep_output cells keep theirs, every other output is still stripped)
+git config filter.nbstripout.clean "\"$bin/python\" -m nbstripout --keep-id --keep-count"
 "$bin/nbdime" config-git --enable
 "$bin/pre-commit" install
 echo "git filters and hooks installed: nbstripout (keep_output cells kept), nbdime, pre-commit"
