@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -52,3 +53,15 @@ def artifacts_dir() -> Path:
     p = Path(os.environ.get("CLIMPY_ARTIFACTS", ROOT / "build" / "test-artifacts"))
     p.mkdir(parents=True, exist_ok=True)
     return p
+
+
+@pytest.fixture
+def restore_climpy_logger():
+    """Undo a test's logging configuration of the ``climpy`` logger (closing the handlers it added)."""
+    logger = logging.getLogger("climpy")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield logger
+    for h in logger.handlers:
+        if h not in saved[0]:
+            h.close()
+    logger.handlers[:], logger.level, logger.propagate = saved

@@ -12,16 +12,7 @@ from climpy import __version__
 from climpy.cli import main
 from climpy.exceptions import GridError, InputError
 
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    logger = logging.getLogger("climpy")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
-    yield
-    for h in logger.handlers:
-        if h not in saved[0]:
-            h.close()
-    logger.handlers[:], logger.level, logger.propagate = saved
+pytestmark = pytest.mark.usefixtures("restore_climpy_logger")
 
 
 def test_version_and_help():

@@ -8,16 +8,7 @@ import pytest
 from climpy.exceptions import InputError
 from climpy.log import configure_logging, load_logging_config
 
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    logger = logging.getLogger("climpy")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
-    yield
-    for h in logger.handlers:
-        if h not in saved[0]:
-            h.close()
-    logger.handlers[:], logger.level, logger.propagate = saved
+pytestmark = pytest.mark.usefixtures("restore_climpy_logger")
 
 
 def test_levels_from_verbosity():
