@@ -217,7 +217,10 @@ def orca_like_grid(
     -------
     xarray.Dataset
         Dims ``(y, x)``; coords ``nav_lat``, ``nav_lon`` (2-D, degrees); variables ``Bathymetry``
-        (m, positive down) and ``area`` (m2, the regular lattice cell areas).
+        (m, positive down), ``area`` (m2, the regular lattice cell areas) and the cell corners
+        ``bounds_lat``/``bounds_lon`` (TWO2, TWO1, y, x), degrees, in the layout of
+        ``paleorca2_40Ma_grid.nc`` ([0, 0] SW, [0, 1] SE, [1, 1] NE, [1, 0] NW), so that
+        :func:`climpy.weights.coupling_weights` runs on it.
     """
     if fold not in ("T", "F"):
         raise ValueError(f"fold={fold!r}; expected 'T' or 'F'")
@@ -236,6 +239,13 @@ def orca_like_grid(
     north = np.deg2rad(np.clip(lat2 + dlat / 2, -90, 90))
     south = np.deg2rad(np.clip(lat2 - dlat / 2, -90, 90))
     area = EARTH_RADIUS**2 * np.deg2rad(360.0 / nu) * np.abs(np.sin(north) - np.sin(south))
+    # corners of the lattice cells, copied onto duplicated cells like the centres; layout of
+    # paleorca2_40Ma_grid.nc: (TWO2, TWO1, y, x) with [0, 0] SW, [0, 1] SE, [1, 1] NE, [1, 0] NW
+    half_lat = abs(dlat) / 2
+    lat_sn = np.clip(np.stack([lat1 - half_lat, lat1 + half_lat]), -90.0, 90.0)  # (2, ny)
+    lon_we = np.stack([lon1 - 180.0 / nu, lon1 + 180.0 / nu])  # (2, nx)
+    bounds_lat = np.broadcast_to(lat_sn[:, None, :, None], (2, 2, ny, nx)).reshape(2, 2, -1)[..., canon]
+    bounds_lon = np.broadcast_to(lon_we[None, :, None, :], (2, 2, ny, nx)).reshape(2, 2, -1)[..., canon]
     if bathymetry is None:
         depth = np.full((ny, nx), 4000.0)
         depth[0, :] = 0.0
@@ -259,6 +269,16 @@ def orca_like_grid(
                 },
             ),
             "area": (dims, area, {"units": "m2", "long_name": "cell area"}),
+            "bounds_lat": (
+                ("TWO2", "TWO1", *dims),
+                bounds_lat,
+                {"units": "degrees_north", "long_name": "latitude of the cell corners"},
+            ),
+            "bounds_lon": (
+                ("TWO2", "TWO1", *dims),
+                bounds_lon,
+                {"units": "degrees_east", "long_name": "longitude of the cell corners"},
+            ),
         },
         coords={
             "nav_lat": (dims, lat2, {"units": "degrees_north", "standard_name": "latitude"}),

@@ -100,3 +100,37 @@ def test_assert_helpers_catch_problems():
     o.Bathymetry[3, 0] = 1.0  # overlap column no longer equals column nx-2
     with pytest.raises(AssertionError, match="differs on 1 duplicated"):
         assert_orca_consistent(o, "Bathymetry")
+
+
+@pytest.mark.parametrize("fold", ["T", "F"])
+def test_orca_like_grid_corners_fit_centres_and_give_unit_weight_sums(fold):
+    from climpy.weights import coupling_weights
+
+    ds = orca_like_grid(40, 62, fold=fold)
+    g = Grid.from_dataset(ds)
+    blat, blon = ds.bounds_lat.values, ds.bounds_lon.values
+    assert blat.shape == blon.shape == (2, 2, 40, 62)
+    # each centre is the middle of its corners ([0, 0] SW, [0, 1] SE, [1, 1] NE, [1, 0] NW), the
+    # corners clipped at the pole as the areas are
+    half = (ds.nav_lat.values[1, 1] - ds.nav_lat.values[0, 1]) / 2
+    for k, sign in ((0, -1), (1, 1)):
+        expected = np.clip(ds.nav_lat.values + sign * half, -90, 90)
+        np.testing.assert_allclose(blat[k], np.stack([expected, expected]), atol=1e-12)
+    np.testing.assert_allclose(blon.mean(axis=(0, 1)), ds.nav_lon.values, atol=1e-12)
+    assert (blat[1] > blat[0]).all() and (blon[:, 1] > blon[:, 0]).all()
+    # overlap columns and fold rows carry the corners of the cells they duplicate
+    c = g.canonical().ravel()
+    for b in (blat, blon):
+        flat = b.reshape(2, 2, -1)
+        assert np.array_equal(flat[..., c], flat)
+    o2a, a2o = coupling_weights(ds)
+    for w in (o2a, a2o):
+        sums = np.bincount(
+            w["dst_address"].values - 1, w["remap_matrix"].values[:, 0], minlength=w.sizes["dst_grid_size"]
+        )
+        full = (np.abs(w["dst_grid_frac"].values - 1) < 1e-9) & (w["dst_grid_imask"].values == 1)
+        assert full.sum() > 1000
+        assert np.abs(sums[full] - 1).max() < 1e-10
+    # every unique ocean cell lies inside the global atmosphere grid, and is fully covered
+    assert (a2o["dst_grid_imask"].values.reshape(40, 62) == ~g.duplicate_mask).all()
+    np.testing.assert_allclose(a2o["dst_grid_frac"].values[~g.duplicate_mask.ravel()], 1.0, atol=1e-12)
