@@ -21,7 +21,7 @@ import xarray as xr
 from climpy import __version__
 from climpy.exceptions import GridError, InputError
 
-__all__ = ["atmosphere_grid", "coupling_weights", "remap"]
+__all__ = ["atmosphere_grid", "atmosphere_mask", "coupling_weights", "remap"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,50 @@ def atmosphere_grid(nlon: int = 96, nlat: int = 95, *, lon0: float = -180.0) -> 
         },
         attrs={"title": f"LMDZ regular grid {nlon}x{nlat}"},
     )
+
+
+def atmosphere_mask(topo: xr.Dataset, atm: xr.Dataset | None = None, *, variable: str = "topo") -> np.ndarray:
+    """Active atmosphere cells for the coupler: those that contain any ocean of a land-sea map.
+
+    Parameters
+    ----------
+    topo : xarray.Dataset
+        ``variable`` on a regular (lat, lon) grid of any resolution, metres, ocean where ``<= 0`` (a
+        topography from :func:`climpy.io.open_topography`; for a routing file open ``orog`` with
+        ``nan_policy="ocean"``: its ocean cells are missing).
+    atm : xarray.Dataset, optional
+        Regular grid from :func:`atmosphere_grid` (default LMDZ 96x95).
+    variable : str
+        Name of the topography variable.
+
+    Returns
+    -------
+    ndarray (lat, lon) of bool
+        True where the conservatively regridded ocean fraction is > 0, in the row order of ``atm``
+        (north to south for :func:`atmosphere_grid`).
+
+    Raises
+    ------
+    InputError
+        If ``variable`` is not in ``topo``.
+    """
+    from climpy.regrid import regrid
+
+    if variable not in topo.data_vars:
+        raise InputError(
+            f"atmosphere mask: variable {variable!r} not found (have {sorted(map(str, topo.data_vars))}); "
+            "pass variable=..."
+        )
+    atm = atmosphere_grid() if atm is None else atm
+    sea = xr.Dataset(
+        {"sea": (topo[variable] <= 0).astype(float)}, coords={"lat": topo["lat"], "lon": topo["lon"]}
+    )
+    target = atm.sortby("lat").drop_vars(["lat_bnds", "lon_bnds"], errors="ignore")
+    frac = regrid(sea, target, method="conservative")["sea"]
+    frac = frac.reindex(lat=atm["lat"].values)
+    mask = np.nan_to_num(frac.values) > 0
+    logger.info("atmosphere mask: %d of %d cells with ocean", mask.sum(), mask.size)
+    return mask
 
 
 def _xyz(lat, lon) -> np.ndarray:

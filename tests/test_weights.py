@@ -12,7 +12,7 @@ import xarray as xr
 
 from climpy.exceptions import InputError
 from climpy.kernels.polygons import box_overlaps_numba, polygon_areas_numba
-from climpy.weights import _ocean_corners, atmosphere_grid, coupling_weights, remap
+from climpy.weights import _ocean_corners, atmosphere_grid, atmosphere_mask, coupling_weights, remap
 
 
 def xyz(lat, lon):
@@ -359,3 +359,20 @@ def test_cli_weights(tmp_path):
     assert res.exit_code == 2 and "different files" in res.output
     res = runner.invoke(main, [*args, "--bathymetry", str(tmp_path / "topo.nc")])
     assert res.exit_code == 2 and "--bathy-variable" in res.output
+
+
+def test_atmosphere_mask_marks_cells_with_any_ocean():
+    lat = np.arange(-89.5, 90, 1.0)
+    lon = np.arange(-179.5, 180, 1.0)
+    land = (np.abs(lat)[:, None] > 60) | ((lon[None, :] > 0) & (lon[None, :] < 1))  # 1-degree strip
+    topo = xr.Dataset(
+        {"topo": (("lat", "lon"), np.where(land, 100.0, -100.0))}, coords={"lat": lat, "lon": lon}
+    )
+    atm = atmosphere_grid()
+    mask = atmosphere_mask(topo, atm)
+    assert mask.shape == (95, 96)
+    alat = atm["lat"].values  # north to south
+    np.testing.assert_array_equal(mask.all(axis=1), np.abs(alat) < 60)  # a 1-degree strip keeps ocean
+    assert not mask[np.abs(alat) > 62].any()
+    with pytest.raises(InputError, match="variable 'orog' not found.*pass variable="):
+        atmosphere_mask(topo, variable="orog")

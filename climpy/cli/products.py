@@ -335,8 +335,7 @@ def weights_cmd(
     import numpy as np
 
     from climpy.exceptions import InputError
-    from climpy.regrid import regrid
-    from climpy.weights import _ocean_corners, atmosphere_grid, coupling_weights
+    from climpy.weights import _ocean_corners, atmosphere_grid, atmosphere_mask, coupling_weights
 
     if Path(o2a_out).resolve() == Path(a2o_out).resolve():
         raise click.UsageError("--o2a and --a2o must be different files")
@@ -357,11 +356,7 @@ def weights_cmd(
     atm = atmosphere_grid(nlon, nlat)
     atm_mask = None
     if atm_topography:
-        topo = _open_topography(atm_topography, atm_variable)
-        sea = topo.assign(topo=(topo["topo"] <= 0).astype(float))
-        target = atm.sortby("lat").drop_vars(["lat_bnds", "lon_bnds"])
-        frac = regrid(sea, target, method="conservative")["topo"].sortby("lat", ascending=False)
-        atm_mask = np.nan_to_num(frac.values) > 0
+        atm_mask = atmosphere_mask(_open_topography(atm_topography, atm_variable), atm)
     o2a, a2o = coupling_weights(
         grid, atm=atm, ocean_mask=ocean_mask, atm_mask=atm_mask, normalization=normalization
     )
