@@ -210,6 +210,7 @@ map. Each notebook is one step; together they form a pipeline that `climpy run` 
 | ahmcoef (`08`) | `ahmcoef.nc` | NEMO | lateral viscosity reduced in the tropics and near western boundaries |
 | PFT (`09`) | `pft.nc` (`maxvegetfrac`) | ORCHIDEE | the fraction of each plant functional type per cell |
 | checks (`10`) | a report | you | the masks of the atmosphere, land and ocean files must agree |
+| coupling weights (`11`) | `weights_o2a.nc`, `weights_a2o.nc` | OASIS (coupler) | fluxes cross between the atmosphere and ocean grids; conservative weights neither create nor lose heat or water |
 
 The pipeline (`pipeline.yaml` at the root of the repository) chains them. Each arrow is a file: the step at its
 tip reads what the step at its tail wrote.
@@ -226,6 +227,8 @@ graph LR
   internal_oceans --> checks
   routing --> checks
   passages --> checks
+  routing --> weights
+  passages --> weights
 ```
 
 The cells below read the same graph from `pipeline.yaml` and list the steps in an order that respects every
@@ -1332,6 +1335,137 @@ print(text)
 )
 
 # ---------------------------------------------------------------------------------------------------------
+# 11 coupling weights
+# ---------------------------------------------------------------------------------------------------------
+WEIGHTS = Notebook(
+    "11_coupling_weights",
+    [
+        md(
+            """\
+# 11 · Coupling weights: how the atmosphere and the ocean exchange fluxes
+
+**One idea:** LMDZ (atmosphere) and NEMO (ocean) run on different grids, a 96 x 95 latitude-longitude grid and
+the curvilinear ORCA2 grid. Every coupling time step, the coupler OASIS moves heat, water and momentum fluxes
+from one grid to the other by multiplying with a sparse matrix of **remapping weights**. If the weights are
+*conservative*, the ocean receives exactly the heat the atmosphere gives away: no energy is created or lost at
+the interface, which matters over the thousands of years of a deep-time simulation.
+
+Inputs: the routing file (its land-sea mask is the atmosphere's), the final bathymetry on ORCA (its mask is the
+ocean's) and the ORCA grid with its cell corners. Outputs: two SCRIP remapping files, ocean -> atmosphere
+(`weights_o2a.nc`) and atmosphere -> ocean (`weights_a2o.nc`), the layout OASIS reads."""
+        ),
+        code(
+            IMPORTS_VIEWS
+            + """import numpy as np
+import xarray as xr
+
+from climpy.io import open_topography
+from climpy.weights import atmosphere_grid, atmosphere_mask, coupling_weights, remap
+"""
+            + IMPORT_BATHY
+        ),
+        params(
+            """\
+routing_path = "sample:1.0"
+bathy_path = "sample:1.0"
+orca_grid_path = ""
+o2a_path = "weights_o2a.nc"
+a2o_path = "weights_a2o.nc"
+normalization = "destarea"
+"""
+        ),
+        code(
+            LOAD_BATHY
+            + """orca = xr.open_dataset(orca_grid_path) if orca_grid_path else orca_like_grid(149, 182)
+# the atmosphere's land-sea map: the routing file's orog is missing (NaN) on the ocean
+land_sea = (
+    paleogeography(resolution=float(routing_path.removeprefix("sample:")), seed=0)
+    if routing_path.startswith("sample:")
+    else open_topography(routing_path, variable="orog", nan_policy="ocean")
+)
+"""
+        ),
+        md(
+            """\
+## First-order conservative remapping (Jones, 1999)
+
+Take a flux `F` on the source grid. The value the coupler gives a destination cell `d` is the area-weighted
+mean of the source cells that overlap it: `F_d = sum_s w_ds F_s` with `w_ds = A(s ∩ d) / A(d)`, where
+`A(s ∩ d)` is the area of the intersection of the two cells on the sphere. Multiply by `A(d)` and sum over `d`:
+the area integral of the flux is the same on both grids, which is what *conservative* means. Jones (1999) turned
+the overlap areas into line integrals around the cell edges, the method of the SCRIP library that OASIS still
+uses. climpy computes the same overlaps exactly (ORCA edges are great circles, LMDZ edges meridians and
+parallels) and needs the **corners** of every ORCA cell for it (`bounds_lon`, `bounds_lat`), not only centres.
+
+Only active cells take part: ocean cells of the bathymetry (depth > 0) on one side, atmosphere cells with some
+ocean on the other. Duplicated ORCA cells (the overlap columns and the north-fold row) are left out, or they
+would be counted twice. Where a destination cell is **fully covered** by active source cells, its weights sum to
+1; along coasts a cell is only partly covered, and with `normalization = "destarea"` its weights sum to the
+covered fraction (`dst_grid_frac`), which LMDZ uses to blend the ocean flux with the land flux."""
+        ),
+        code(
+            """\
+atm = atmosphere_grid()  # LMDZ 96 x 95: the poles are the centres of half-height cells
+o2a, a2o = coupling_weights(
+    orca,
+    atm=atm,
+    ocean_mask=bathy.Bathymetry.values > 0,
+    atm_mask=atmosphere_mask(land_sea, atm),
+    normalization=normalization,
+)
+"""
+        ),
+        check(
+            """\
+for name, w in (("ocean -> atmosphere", o2a), ("atmosphere -> ocean", a2o)):
+    sums = remap(w, np.ones(w.sizes["src_grid_size"]))
+    full = (np.abs(w.dst_grid_frac.values - 1) < 1e-9) & (w.dst_grid_imask.values == 1)
+    err = np.abs(sums[full] - 1).max()
+    print(f"{name}: {w.sizes['num_links']} links, {int(full.sum())} fully covered cells,",
+          "max |sum - 1| < 1e-12" if err < 1e-12 else f"max |sum - 1| = {err:.1e}")
+"""
+        ),
+        md(
+            """\
+Left, the fraction of each atmosphere cell covered by active ocean cells (`dst_grid_frac` of the ocean ->
+atmosphere weights): 1 over the open ocean, between 0 and 1 along the coasts. Right, the histogram of the coastal
+fractions."""
+        ),
+        code(
+            """\
+frac = xr.DataArray(
+    o2a.dst_grid_frac.values.reshape(atm.lat.size, atm.lon.size),
+    coords={"lat": atm.lat, "lon": atm.lon},
+    dims=("lat", "lon"),
+    name="ocean fraction",
+)
+coast = frac.where((frac > 0) & (frac < 1 - 1e-9))
+(
+    frac.hvplot.image(x="lon", y="lat", cmap="Blues", title="ocean fraction of LMDZ cells", frame_width=420)
+    + coast.hvplot.hist(bins=20, title="coastal cells", frame_width=360)
+).cols(2)
+"""
+        ),
+        code(
+            """\
+write_netcdf(o2a, o2a_path)
+write_netcdf(a2o, a2o_path)
+"""
+        ),
+        md(
+            """\
+## Exercises
+
+1. Set `normalization = "fracarea"` and run again. What do the weights of a coastal cell sum to now? Remap a
+   constant field with both normalisations: which one keeps the constant, and which one keeps the area integral?
+2. Remap the ocean depth (`bathy.Bathymetry.values`) to the atmosphere with `remap(o2a, ...)` and plot it. Why is
+   the result too shallow on coastal cells with `destarea`, and how would you correct it with `dst_grid_frac`?"""
+        ),
+        md(_ref_list(REF_JONES, REF_OASIS, REF_MADEC_IMBARD)),
+    ],
+)
+
+# ---------------------------------------------------------------------------------------------------------
 # 20 full pipeline
 # ---------------------------------------------------------------------------------------------------------
 FULL_PIPELINE = Notebook(
@@ -1541,6 +1675,7 @@ NOTEBOOKS: list[Notebook] = [
     AHMCOEF,
     PFT,
     CHECKS,
+    WEIGHTS,
     FULL_PIPELINE,
     ENSEMBLE,
 ]

@@ -61,7 +61,7 @@ def test_the_curriculum_is_complete():
     expected = {
         "00_start_here", "01_regrid", "02_internal_oceans", "03_routing", "04_bathymetry_orca",
         "05_passages", "06_subbasins", "07_heatflow", "08_ahmcoef", "09_pft", "10_checks",
-        "20_full_pipeline", "21_ensemble_dask",
+        "11_coupling_weights", "20_full_pipeline", "21_ensemble_dask",
     }  # fmt: skip
     assert expected <= stems, f"missing notebooks: {sorted(expected - stems)}"
 
@@ -239,6 +239,7 @@ def test_pipeline_dag_is_the_ipsl_one():
     assert upstream["passages"] == {"bathymetry"}
     for step in ("subbasins", "heatflow", "ahmcoef"):
         assert upstream[step] == {"passages"}
+    assert upstream["weights"] == {"routing", "passages"}  # atmosphere mask, final ocean mask
 
 
 def test_pipeline_validates_with_the_engine():

@@ -21,3 +21,4 @@ def test_default_pipeline_validates_and_keeps_the_ipsl_order(tmp_path):
     assert "pft" in descendants(graph, "routing")
     assert {"subbasins", "heatflow", "ahmcoef"} <= descendants(graph, "passages")
     assert "passages" in descendants(graph, "bathymetry")
+    assert "weights" in descendants(graph, "routing") & descendants(graph, "passages")
