@@ -70,6 +70,7 @@ def bathymetry_on_orca(
     *,
     variable: str = "topo",
     method: Literal["nearest", "mean"] = "nearest",
+    min_depth: float = 0.0,
 ) -> xr.Dataset:
     """Sample a topography onto an ORCA (or any curvilinear) ocean grid as NEMO bathymetry.
 
@@ -89,6 +90,10 @@ def bathymetry_on_orca(
         ``mean``: area-weighted mean depth of the source cells whose nearest T-point is the
         ORCA cell; the cell is land (0) when less than half of that area is ocean. ORCA cells
         that receive no source cell (a source coarser than ORCA) fall back to ``nearest``.
+    min_depth : float, m, positive down
+        Ocean cells shallower than this are deepened to it, with a WARNING giving their count
+        (default 0: no change). NEMO needs at least one full level, and ``climpy check`` reports
+        ocean shallower than 10 m as an error: the default pipeline passes 10. Land (0) stays land.
 
     Returns
     -------
@@ -99,7 +104,8 @@ def bathymetry_on_orca(
     Raises
     ------
     InputError
-        If the variable is missing or has NaN cells, or ``method`` is unknown.
+        If the variable is missing or has NaN cells, ``method`` is unknown or ``min_depth`` is negative
+        or not finite.
     GridError
         If the ORCA dataset has no 2-D coordinates.
 
@@ -110,6 +116,8 @@ def bathymetry_on_orca(
     """
     if method not in ("nearest", "mean"):
         raise InputError(f"method={method!r}: expected 'nearest' or 'mean'")
+    if not (np.isfinite(min_depth) and min_depth >= 0):
+        raise InputError(f"min_depth={min_depth!r}: expected a depth >= 0 in metres (positive down), e.g. 10")
     da = _topo(ds, variable)
     grid = orca if isinstance(orca, Grid) else Grid.from_dataset(orca)
     if grid.kind == "latlon":
@@ -162,6 +170,14 @@ def bathymetry_on_orca(
             "bathymetry mean: %d of %d ORCA cells fell back to nearest", int((~have).sum()), have.size
         )
     out = out[canon].reshape(grid.shape)
+    shallow = (out > 0) & (out < min_depth)
+    if shallow.any():
+        n_unique = int(shallow.ravel()[unique].sum())
+        logger.warning(
+            "bathymetry on ORCA: %d ocean cells shallower than min_depth=%g m deepened (shallowest %g m)",
+            n_unique, min_depth, float(out[shallow].min()),
+        )  # fmt: skip
+        out = np.where(shallow, float(min_depth), out)
     dims = ("y", "x")
     return xr.Dataset(
         {
@@ -172,7 +188,8 @@ def bathymetry_on_orca(
                     "units": "m",
                     "long_name": "Bathymetry",
                     "positive": "down",
-                    "climpy_method": f"{method} sampling of {variable!r} (ocean <= 0), lon wrapped",
+                    "climpy_method": f"{method} sampling of {variable!r} (ocean <= 0), lon wrapped"
+                    + (f", ocean deepened to at least {min_depth:g} m" if min_depth > 0 else ""),
                     "climpy_version": __version__,
                 },
             )

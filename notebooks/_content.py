@@ -741,6 +741,7 @@ bathy_path = "bathy.nc"
 soils_path = "soils.nc"
 relief_path = "relief.nc"
 method = "nearest"
+min_depth = 10.0
 """
         ),
         code(LOAD_TOPO),
@@ -752,12 +753,15 @@ Give the grid file of your paleo-ORCA configuration in `orca_grid_path` (e.g. `p
 2-D `lat`/`lon`). Without one (`orca_grid_path = ""`), the lesson uses an ORCA2-shaped grid from
 `climpy.testing`: the same 182 x 149 layout with the same topology, two **overlap columns** (column 0 repeats
 column 180 and column 181 repeats column 1, so the ocean wraps around) and a **north fold** (the top row is
-folded onto itself), but on a regular latitude-longitude lattice instead of the true ORCA2 mesh."""
+folded onto itself), but on a regular latitude-longitude lattice instead of the true ORCA2 mesh.
+
+Ocean cells shallower than `min_depth` (10 m) are deepened to it, with a warning giving their count: NEMO needs at
+least one full vertical level in every ocean cell, and the checks of notebook 10 refuse shallower ocean."""
         ),
         code(
             """\
 orca = xr.open_dataset(orca_grid_path) if orca_grid_path else orca_like_grid(149, 182)
-bathy = bathymetry_on_orca(topo, orca, method=method)
+bathy = bathymetry_on_orca(topo, orca, method=method, min_depth=min_depth)
 bathy
 """
         ),

@@ -158,3 +158,24 @@ def test_bathymetry_from_a_curvilinear_source_matches_the_regular_one(method):
     b = bathymetry_on_orca(curv, _fake_orca(), method=method).Bathymetry.values
     # nearest in degrees (regular) vs on the sphere (curvilinear); mean: exact areas vs cos(lat)
     assert np.isclose(a, b, rtol=1e-3).mean() > 0.97
+
+
+@pytest.mark.parametrize("method", ["nearest", "mean"])
+def test_bathymetry_min_depth_deepens_shallow_ocean_only(method, caplog):
+    lat = -90 + 2.0 * (np.arange(90) + 0.5)
+    z = np.where(np.abs(lat) < 20, -3.0, -4000.0)[:, None] * np.ones((1, 180))
+    z[lat > 60] = 1000.0
+    src, orca = _globe(z), _fake_orca()
+    plain = bathymetry_on_orca(src, orca, method=method).Bathymetry.values
+    shallow = (plain > 0) & (plain < 10)
+    assert shallow.any()
+    with caplog.at_level("WARNING", logger="climpy.orca_products"):
+        b = bathymetry_on_orca(src, orca, method=method, min_depth=10.0).Bathymetry
+    np.testing.assert_array_equal(b.values[shallow], 10.0)
+    np.testing.assert_array_equal(b.values[~shallow], plain[~shallow])  # land stays 0, deep unchanged
+    n_unique = int(shallow[:, 1:-1].sum())  # the overlap columns are copies
+    assert f"{n_unique} ocean cells shallower than min_depth=10 m deepened" in caplog.text
+    assert "deepened to at least 10 m" in b.attrs["climpy_method"]
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(InputError, match="min_depth=.*expected a depth >= 0"):
+            bathymetry_on_orca(src, orca, min_depth=bad)
