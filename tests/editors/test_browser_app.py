@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pytest
 import xarray as xr
+from playwright.sync_api import Error as PlaywrightError
 
 from climpy.edits import load_edits
 
@@ -29,7 +30,14 @@ def _wait_text(page, pattern: str, timeout: float = 20.0) -> str:
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         if loc.count():
-            return loc.first.inner_text()
+            # the widget may re-render between the count and the read: read again, and return only a
+            # text that still matches
+            try:
+                text = loc.first.inner_text(timeout=1000)
+            except PlaywrightError:  # timed out or the element went away
+                text = ""
+            if rx.search(text):
+                return text
         page.wait_for_timeout(200)
     raise AssertionError(f"no text matching {pattern!r} in the page")
 
