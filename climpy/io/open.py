@@ -456,20 +456,26 @@ def open_topography(
     check_land_and_ocean(values, source=source, variable=name, positive_down=False)
     return xr.Dataset(
         {"topo": (("y", "x"), values, attrs)},
-        coords={
-            "lat": (
-                ("y", "x"),
-                lat_v,
-                {"units": "degrees_north", "standard_name": "latitude", "long_name": "latitude"},
-            ),
-            "lon": (
-                ("y", "x"),
-                lon_w,
-                {"units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"},
-            ),
-        },
+        coords=_coords_2d(lat_v, lon_w, names=("lat", "lon")),
         attrs={"source_file": os.path.basename(source)},
     )
+
+
+def _coords_2d(lat: np.ndarray, lon: np.ndarray, *, names: tuple[str, str]) -> dict:
+    """CF-annotated 2-D latitude/longitude coordinates on (y, x), under the given names."""
+    lat_name, lon_name = names
+    return {
+        lat_name: (
+            ("y", "x"),
+            lat,
+            {"units": "degrees_north", "standard_name": "latitude", "long_name": "latitude"},
+        ),
+        lon_name: (
+            ("y", "x"),
+            lon,
+            {"units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"},
+        ),
+    }
 
 
 def _topo_policy(nan_policy: str) -> NanPolicy:
@@ -576,18 +582,7 @@ def open_bathymetry(
                 },
             )
         },
-        coords={
-            "nav_lat": (
-                ("y", "x"),
-                lat_v,
-                {"units": "degrees_north", "standard_name": "latitude", "long_name": "latitude"},
-            ),
-            "nav_lon": (
-                ("y", "x"),
-                lon_v,
-                {"units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"},
-            ),
-        },
+        coords=_coords_2d(lat_v, lon_v, names=("nav_lat", "nav_lon")),
         attrs={"source_file": os.path.basename(source)},
     )
 
