@@ -57,6 +57,7 @@ __all__ = [
     "export_replay_script",
     "grid_fingerprint",
     "load_edits",
+    "step_edits",
 ]
 
 logger = logging.getLogger(__name__)
@@ -597,6 +598,42 @@ def load_edits(path: PathLike) -> EditFile:
     ef = EditFile.from_dict(d, where=str(p))
     ef.path = str(p)
     return ef
+
+
+def step_edits(ds: xr.Dataset, path: PathLike | None, *, variable: str | None = None) -> EditFile:
+    """Return the hand edits of a pipeline step on ``ds``: the edit file at ``path``, or none yet.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data the edits apply to (the step's input, or the PFT table).
+    path : path or None
+        The step's edit file (its ``edits_path`` parameter); ``""`` or None means no hand edits
+        yet, which gives an empty edit file for ``ds[variable]``.
+    variable : str, optional
+        The edited variable (default ``topo``, or the first editable variable of ``ds``).
+
+    Returns
+    -------
+    EditFile
+        Replay it with :func:`apply_edits`; an editor given it (``edits=``) keeps it up to date.
+
+    Raises
+    ------
+    EditReplayError
+        If the file is missing or corrupted (the message names the file and the fix).
+    """
+    if path:
+        return load_edits(path)
+    if variable is None:
+        names = editable_variables(ds)
+        variable = "topo" if "topo" in names else (names[0] if names else None)
+    if variable is None or variable not in ds.data_vars:
+        raise EditReplayError(
+            f"no editable variable {variable!r} in the dataset (found {sorted(map(str, ds.data_vars))}); "
+            "pass variable="
+        )
+    return EditFile.for_dataset(ds, variable)
 
 
 # --------------------------------------------------------------------------------------------

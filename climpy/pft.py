@@ -11,7 +11,7 @@ conversion of BIOME4 megabiomes to ORCHIDEE PFTs, after Herold et al. 2014).
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -19,7 +19,7 @@ import xarray as xr
 from climpy import __version__
 from climpy.exceptions import InputError
 
-__all__ = ["DEFAULT_LATITUDES", "DEFAULT_TABLE", "NPFT", "PFTTable", "pft", "pft_table"]
+__all__ = ["DEFAULT_LATITUDES", "DEFAULT_TABLE", "NPFT", "PFTTable", "pft", "pft_table", "pft_table_dataset"]
 
 logger = logging.getLogger(__name__)
 
@@ -300,3 +300,32 @@ def pft_table(ds: xr.Dataset, *, latitudes=None, south_latitudes=None) -> PFTTab
         return out
 
     return PFTTable(ln, rows(ln, lat >= 0, "north"), rows(ls, lat < 0, "south"))
+
+
+def pft_table_dataset(latitudes: Any = None, table: Any = None) -> xr.Dataset:
+    """Build the PFT band table as a Dataset for an editor and :func:`climpy.edits.apply_edits`.
+
+    Parameters
+    ----------
+    latitudes : sequence of float (band,), degrees, optional
+        Upper absolute latitude of each band (default :data:`climpy.pft.DEFAULT_LATITUDES`).
+    table : array (band, 13), %, optional
+        Percent of each PFT per band (default :data:`climpy.pft.DEFAULT_TABLE`).
+
+    Returns
+    -------
+    Dataset
+        ``pft_table`` (band, veget), %, with coords ``band_lat`` (band) and ``veget`` (1..13).
+    """
+    lat = np.asarray(DEFAULT_LATITUDES if latitudes is None else latitudes, dtype=float)
+    tab = np.asarray(DEFAULT_TABLE if table is None else table, dtype=float)
+    if tab.shape != (lat.size, NPFT):
+        raise InputError(f"PFT table has shape {tab.shape}; expected ({lat.size}, {NPFT}) (bands x PFTs)")
+    return xr.Dataset(
+        {"pft_table": (("band", "veget"), tab, {"units": "%", "long_name": "PFT percent per latitude band"})},
+        coords={
+            "band": ("band", np.arange(lat.size)),
+            "band_lat": ("band", lat, {"units": "degrees", "long_name": "upper absolute latitude of band"}),
+            "veget": ("veget", np.arange(1, NPFT + 1, dtype=np.int32), {"long_name": "PFT index"}),
+        },
+    )

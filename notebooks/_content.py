@@ -44,6 +44,11 @@ def params(text: str) -> Cell:
     return Cell("code", text, ("parameters",))
 
 
+def view(text: str) -> Cell:
+    """A cell that only displays (a map, an editor, the HoloViz imports): `climpy run` skips it headless."""
+    return Cell("code", text, ("view",))
+
+
 def check(text: str) -> Cell:
     """A cell whose output is the lesson's expected result (kept in git, compared by nbval)."""
     return Cell("code", "# NBVAL_CHECK_OUTPUT\n" + text.strip("\n"), (), True)
@@ -53,6 +58,7 @@ def check(text: str) -> Cell:
 # shared snippets
 # ---------------------------------------------------------------------------------------------------------
 IMPORTS_VIEWS = """\
+# a cell tagged `view` only displays: `climpy run` skips it headless, JupyterLab runs it
 import hvplot.xarray  # noqa: F401  (adds .hvplot to xarray objects)
 import panel as pn
 
@@ -61,26 +67,35 @@ pn.extension()
 
 BATCH_NOTE = """\
 **Interactive and batch give the same result.** The editor never writes NetCDF: it records an *edit file* (the
-grid's fingerprint and the ordered operations on cell indices). When this notebook runs headless (`climpy run`,
-papermill, nbval), the edit file named by `edits_path` is loaded into the editor, and the next cell replays the
-editor's edits on the input with `climpy.edits.apply_edits`: the pipeline produces exactly what you produced by
-hand. To make your edits part of the pipeline, save them to the file named under `edits:` for this step in
-`pipeline.yaml` (relative to the project folder), e.g. `editor.state.save_edits("../edits/internal_oceans.json")`."""
+grid's fingerprint and the ordered operations on cell indices) in the variable `edits`, which the cell before it
+read from the file named by `edits_path`. The next cell replays `edits` on the input with
+`climpy.edits.apply_edits`. When this notebook runs headless (`climpy run`), the cells tagged `view` (the maps
+and this editor) are skipped and the edit file is replayed as it is: the pipeline produces exactly what you
+produced by hand. To make your edits part of the pipeline, save them to the file named under `edits:` for this
+step in `pipeline.yaml` (relative to the project folder), e.g.
+`editor.state.save_edits("../edits/internal_oceans.json")`."""
 
 
-def editor_cell(cls: str, data: str, **kwargs: str) -> Cell:
-    """Show a Panel editor on ``data``, with the step's edit file (if any) loaded into it."""
+def editor_cells(cls: str, data: str, edits_on: str | None = None, **kwargs: str) -> list[Cell]:
+    """The step's hand edits (``edits``, replayed headless too), then a Panel editor tracking them."""
     args = "".join(f", {k}={v}" for k, v in kwargs.items())
-    return code(
-        f"""\
+    var = kwargs.get("variable")
+    return [
+        code(
+            f"""\
+# the step's hand edits: the edit file named by edits_path (none yet: an empty edit file)
+edits = step_edits({edits_on or data}, edits_path{f", variable={var}" if var else ""})
+"""
+        ),
+        view(
+            f"""\
 from climpy.editors import {cls}
 
-editor = {cls}({data}{args})
-if edits_path:
-    editor.state.load_edits(edits_path)  # the hand edits of the pipeline, undoable here
+editor = {cls}({data}{args}, edits=edits)  # your edits here are kept in `edits`
 editor
 """
-    )
+        ),
+    ]
 
 
 GIT_HOWTO = """\
@@ -284,7 +299,7 @@ The edit file is what makes your work reproducible: the pipeline replays it on t
 runs, so a change upstream does not silently throw away your edits (and if they no longer apply, the step
 stops and asks for review)."""
         ),
-        code(
+        view(
             """\
 from climpy.editors import MapEditor
 from climpy.sample import paleogeography
@@ -354,10 +369,10 @@ remapping) keeps the mean elevation and the ocean volume; picking the nearest po
 Input: your topography (any regular lat/lon grid; standalone, the half-degree sample map). Output: the
 topography on the target grid (`topo.nc`, variable `topo`, metres, positive up), with your hand edits."""
         ),
+        view(IMPORTS_VIEWS),
         code(
-            IMPORTS_VIEWS
-            + """
-from climpy.edits import apply_edits
+            """\
+from climpy.edits import apply_edits, step_edits
 from climpy.geo import cell_area_regular
 from climpy.io import open_topography, write_netcdf
 from climpy.regrid import regrid, target_grid
@@ -392,7 +407,7 @@ out = regrid(topo, target_grid(lon_step=resolution), method=method)
 out
 """
         ),
-        code(
+        view(
             """\
 opts = dict(x="lon", y="lat", cmap="gist_earth", clim=(-6000, 6000), frame_width=420, aspect=2)
 (
@@ -426,11 +441,11 @@ Reconstructions are uncertain: you may want to open a seaway or raise a plateau.
 regridded map: select cells (box, lasso, or a range on the histogram), choose *set*, *add* or *scale*, *Apply*;
 *Undo* and *Redo* restore exactly the cells you changed."""
         ),
-        editor_cell("MapEditor", "out", variable='"topo"'),
+        *editor_cells("MapEditor", "out", variable='"topo"'),
         md(BATCH_NOTE),
         code(
             """\
-edited = apply_edits(out, editor.state.edit_file())
+edited = apply_edits(out, edits)
 write_netcdf(edited, topo_out_path)
 """
         ),
@@ -465,10 +480,10 @@ fill it (it becomes land, or a lake for the land model) or open it (carve a chan
 Input: the topography on the model grid. Output: the same topography with the internal oceans filled or
 opened (`topo.nc`)."""
         ),
+        view(IMPORTS_VIEWS),
         code(
-            IMPORTS_VIEWS
-            + """
-from climpy.edits import apply_edits
+            """\
+from climpy.edits import apply_edits, step_edits
 from climpy.internal_oceans import fill_internal_oceans, internal_oceans
 from climpy.io import open_topography, write_netcdf
 from climpy.sample import paleogeography
@@ -511,7 +526,7 @@ for body, area, n in zip(found.body.values[1:], found.area.values[1:], found.n_c
     print(f"  body {body}: {n:4d} cells, {area / 1e9:8.1f} thousand km2")
 """
         ),
-        code(
+        view(
             """\
 found.label.where(found.label > 1).hvplot.image(
     x="lon", y="lat", cmap="Reds", title="internal oceans (by body)", frame_width=560, aspect=2, colorbar=False
@@ -526,7 +541,7 @@ The editor shows the internal oceans in red, with their count, recomputed after 
 and *set* it to a positive height to fill it, or select cells of the land barrier and *set* them to a negative
 depth to open a channel."""
         ),
-        editor_cell("InternalOceansEditor", "topo"),
+        *editor_cells("InternalOceansEditor", "topo"),
         md(BATCH_NOTE),
         md(
             """\
@@ -537,7 +552,7 @@ Your edits are replayed first. Then every internal ocean that is left is filled 
         ),
         code(
             """\
-edited = apply_edits(topo, editor.state.edit_file())
+edited = apply_edits(topo, edits)
 out = fill_internal_oceans(edited, height=fill_height) if fill_remaining else edited
 """
         ),
@@ -579,9 +594,9 @@ descent, and label the **basins** by their outlet.
 Input: the topography without internal oceans. Output: `routing.nc`, in the layout ORCHIDEE reads
 (`trip`, `basins`, `topoind`, `hdiff`, `riverl`, `orog`, north-up rows, `nav_lon`/`nav_lat`)."""
         ),
+        view(IMPORTS_VIEWS),
         code(
-            IMPORTS_VIEWS
-            + """
+            """\
 import numpy as np
 
 from climpy.io import open_topography, write_netcdf
@@ -649,7 +664,7 @@ print(f"inland sinks (97)     {int((trip == 97).sum())}")
 Left, the **rivers**: the area drained through each cell (upstream area, logarithmic), so the big rivers stand
 out as bright lines. Right, the **basins**, each in its own colour."""
         ),
-        code(
+        view(
             """\
 opts = dict(x="lon", y="lat", frame_width=420, aspect=2)
 rivers = np.log10(routing.upstream_area).rename("log10 upstream area (m2)")
@@ -664,7 +679,7 @@ rivers = np.log10(routing.upstream_area).rename("log10 upstream area (m2)")
 How big are the basins? The area of a basin is the upstream area of its outlet. A handful of continental
 rivers drain most of the land; hundreds of tiny coastal basins drain the rest."""
         ),
-        code(
+        view(
             """\
 outlets = routing.upstream_area.where(routing.trip >= 97)
 basin_km2 = np.log10(outlets / 1e6).rename("log10 basin area (km2)")
@@ -722,9 +737,9 @@ Input: the topography (after internal oceans) and, optionally, an ORCA grid file
 topography for the land and atmosphere models: the **soils** (colour and texture classes) and the 1/6 degree
 **RELIEF** from which LMDZ derives its sub-grid orography."""
         ),
+        view(IMPORTS_VIEWS),
         code(
-            IMPORTS_VIEWS
-            + """
+            """\
 import xarray as xr
 
 from climpy.io import open_topography, write_netcdf
@@ -778,7 +793,7 @@ print(f"depth {depth[ocean].min():.0f} .. {depth[ocean].max():.0f} m")
 The bathymetry in index space (what NEMO sees), and its histogram. Shelves (< 200 m) and abyssal plains
 (4000-6000 m) are the two humps of a realistic hypsometry."""
         ),
-        code(
+        view(
             """\
 b = bathy.Bathymetry.where(bathy.Bathymetry > 0).rename("depth (m)")
 b = b.assign_coords(x=b.x, y=b.y)  # index coordinates: the grid as NEMO sees it
@@ -837,10 +852,10 @@ was closed (fill it). This notebook finds them and makes the choice explicit.
 
 Input: the bathymetry on ORCA. Output: the corrected bathymetry (`bathy.nc`)."""
         ),
+        view(IMPORTS_VIEWS),
         code(
-            IMPORTS_VIEWS
-            + """
-from climpy.edits import apply_edits
+            """\
+from climpy.edits import apply_edits, step_edits
 from climpy.passages import close_passages, passages, widen_passages
 """
             + IMPORT_BATHY
@@ -882,11 +897,11 @@ The editor marks each passage; select cells and *set* a depth to widen a strait,
 left when you are done is handled by `fix`: `"widen"` (turn a land neighbour into ocean), `"close"` (turn the
 passage into land), or `"none"` to keep them on purpose."""
         ),
-        editor_cell("PassagesEditor", "bathy"),
+        *editor_cells("PassagesEditor", "bathy"),
         md(BATCH_NOTE),
         code(
             """\
-edited = apply_edits(bathy, editor.state.edit_file())
+edited = apply_edits(bathy, edits)
 if fix == "widen":
     out = widen_passages(edited)
 elif fix == "close":
@@ -932,10 +947,10 @@ and longitude, then you correct the boundaries where your continents disagree.
 Input: the bathymetry on ORCA (after passages). Output: `subbasins.nc` (`atlmsk`, `pacmsk`, `indmsk`,
 `navlat`, `navlon`), the layout of the original tool."""
         ),
+        view(IMPORTS_VIEWS),
         code(
-            IMPORTS_VIEWS
-            + """
-from climpy.edits import apply_edits
+            """\
+from climpy.edits import apply_edits, step_edits
 from climpy.subbasins import subbasins
 """
             + IMPORT_BATHY
@@ -971,16 +986,16 @@ The editor shows the bathymetry with the three basins recomputed live. Where a b
 gap (a strait between two basins), closing or deepening a few cells moves it. The edits of this step only
 shape the masks: the bathymetry the ocean model reads is the output of notebook 05."""
         ),
-        editor_cell("SubBasinsEditor", "bathy"),
+        *editor_cells("SubBasinsEditor", "bathy"),
         md(BATCH_NOTE),
-        code("out = subbasins(apply_edits(bathy, editor.state.edit_file()))"),
+        code("out = subbasins(apply_edits(bathy, edits))"),
         check(
             """\
 for name in ("atlmsk", "pacmsk", "indmsk"):
     print(f"{name}: {int(first_guess[name].sum())} ocean cells in the first guess, {int(out[name].sum())} now")
 """
         ),
-        code(
+        view(
             """\
 basin = (out.atlmsk + 2 * out.pacmsk + 3 * out.indmsk).rename("basin")
 basin.assign_coords(x=basin.x, y=basin.y).hvplot.image(  # index coordinates, as NEMO sees the grid
@@ -1020,9 +1035,9 @@ from depth: oceanic lithosphere cools and subsides as it ages, so depth tells ag
 Input: the bathymetry on ORCA (after passages). Output: `geothermal_heating.nc` (`heatflow`, mW/m2, with
 `time_counter`, `time_steps`, `nav_lon`, `nav_lat`: the file NEMO reads)."""
         ),
+        view(IMPORTS_VIEWS + "import hvplot.pandas  # noqa: F401\n"),
         code(
-            IMPORTS_VIEWS
-            + """import hvplot.pandas  # noqa: F401
+            """\
 import numpy as np
 import pandas as pd
 
@@ -1068,7 +1083,7 @@ print(f"heat flow {q[ocean].min():.1f} .. {q[ocean].max():.1f} mW/m2, median {np
 Left, the map on the ORCA grid (index space, as NEMO sees it). Right, heat flow against depth: one curve, the
 GDH1 law, with the shelf value on the left."""
         ),
-        code(
+        view(
             """\
 h = hf.heatflow.isel(time_counter=0).where(bathy.Bathymetry > 0).rename("heat flow (mW/m2)")
 h = h.assign_coords(x=h.x, y=h.y)  # index coordinates: the grid as NEMO sees it
@@ -1110,7 +1125,8 @@ currents need it. The `ahmcoef` file holds `icof`, a percentage (0..100) that sc
 
 Input: the bathymetry on ORCA (after passages). Output: `ahmcoef.nc`."""
         ),
-        code(IMPORTS_VIEWS + "\nfrom climpy.ahmcoef import ahmcoef\n" + IMPORT_BATHY),
+        view(IMPORTS_VIEWS),
+        code("from climpy.ahmcoef import ahmcoef\n" + IMPORT_BATHY),
         params(
             """\
 bathy_path = "sample:1.0"
@@ -1143,7 +1159,7 @@ print(f"icof range {icof.min():.0f} .. {icof.max():.0f} %")
 print(f"cells with reduced viscosity (icof < 100): {int((icof < 100).sum())}")
 """
         ),
-        code(
+        view(
             """\
 icof_map = ahm.icof.assign_coords(x=ahm.x, y=ahm.y)  # index coordinates, as NEMO sees the grid
 icof_map.hvplot.image(x="x", y="y", cmap="viridis", title="icof (%)", frame_width=480)
@@ -1180,13 +1196,12 @@ both hemispheres (or with a different table in the south).
 Input: the routing file (its land-sea mask, the land of the land model). Output: the PFT map (`maxvegetfrac`,
 fraction 0..1 per PFT, missing on the ocean)."""
         ),
+        view(IMPORTS_VIEWS),
         code(
-            IMPORTS_VIEWS
-            + """
-from climpy.editors.diagnostics import pft_table_dataset
-from climpy.edits import apply_edits
+            """\
+from climpy.edits import apply_edits, step_edits
 from climpy.io import open_topography, write_netcdf
-from climpy.pft import pft
+from climpy.pft import pft, pft_table_dataset
 from climpy.sample import paleogeography
 """
         ),
@@ -1216,11 +1231,11 @@ BIOME4 megabiomes to ORCHIDEE PFTs. In the editor, select cells of the table ima
 value and *Apply*: the vegetation map on the right is recomputed, and the table says which row no longer sums
 to 100."""
         ),
-        editor_cell("PFTEditor", "land"),
+        *editor_cells("PFTEditor", "land", edits_on="pft_table_dataset()"),
         md(BATCH_NOTE.replace("on the input", "on the default table")),
         code(
             """\
-table = apply_edits(pft_table_dataset(), editor.state.edit_file())
+table = apply_edits(pft_table_dataset(), edits)
 veg = pft(land, latitudes=table.band_lat.values, table=table.pft_table.values)
 veg
 """
@@ -1234,7 +1249,7 @@ print(f"{frac.sizes['veget']} PFTs, {int(on_land.sum())} land cells")
 print(f"sum of the fractions on land: {float(total.min()):.3f} .. {float(total.max()):.3f}")
 """
         ),
-        code(
+        view(
             """\
 frac.hvplot.image(x="lon", y="lat", groupby="veget", cmap="YlGn", clim=(0, 1), frame_width=480,
                   aspect=2, widget_location="bottom", title="maxvegetfrac")
@@ -1358,9 +1373,10 @@ Inputs: the routing file (its land-sea mask is the atmosphere's), the final bath
 ocean's) and the ORCA grid with its cell corners. Outputs: two SCRIP remapping files, ocean -> atmosphere
 (`weights_o2a.nc`) and atmosphere -> ocean (`weights_a2o.nc`), the layout OASIS reads."""
         ),
+        view(IMPORTS_VIEWS),
         code(
-            IMPORTS_VIEWS
-            + """import numpy as np
+            """\
+import numpy as np
 import xarray as xr
 
 from climpy.io import open_topography
@@ -1435,7 +1451,7 @@ Left, the fraction of each atmosphere cell covered by active ocean cells (`dst_g
 atmosphere weights): 1 over the open ocean, between 0 and 1 along the coasts. Right, the histogram of the coastal
 fractions."""
         ),
-        code(
+        view(
             """\
 frac = xr.DataArray(
     o2a.dst_grid_frac.values.reshape(atm.lat.size, atm.lon.size),

@@ -88,6 +88,12 @@ _project_option = click.option(
 @click.option("--wait", "wait_lock", is_flag=True, help="If another run holds the project, wait for it.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 @click.option("--cell-timeout", type=float, default=None, help="Timeout of each notebook cell, in seconds.")
+@click.option(
+    "--views/--no-views",
+    default=False,
+    show_default=True,
+    help="Also run the notebook cells tagged `view` (maps, editors) so executed notebooks show figures.",
+)
 def run_cmd(
     pipeline,
     project,
@@ -101,6 +107,7 @@ def run_cmd(
     wait_lock,
     progress,
     cell_timeout,
+    views,
 ):
     """Run the pipeline: only steps whose inputs, parameters, edits or code changed re-run.
 
@@ -126,6 +133,7 @@ def run_cmd(
         progress=progress,
         cell_timeout=cell_timeout,
         argv=sys.argv,
+        views=views,
     )
     click.echo(result.summary())
     if result.exit_code:

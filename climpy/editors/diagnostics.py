@@ -24,6 +24,7 @@ import xarray as xr
 from climpy.editors.map import MapEditor, hv, pn
 from climpy.editors.state import EditorState
 from climpy.exceptions import ClimpyError, InputError
+from climpy.pft import pft_table_dataset  # noqa: F401  (re-exported: the editor edits this table)
 
 __all__ = [
     "InternalOceansEditor",
@@ -189,37 +190,6 @@ class SubBasinsEditor(_DiagnosticEditor):
 # --------------------------------------------------------------------------------------------
 # PFT table
 # --------------------------------------------------------------------------------------------
-def pft_table_dataset(latitudes: Any = None, table: Any = None) -> xr.Dataset:
-    """Build the PFT band table as a Dataset for an editor and :func:`climpy.edits.apply_edits`.
-
-    Parameters
-    ----------
-    latitudes : sequence of float (band,), degrees, optional
-        Upper absolute latitude of each band (default :data:`climpy.pft.DEFAULT_LATITUDES`).
-    table : array (band, 13), %, optional
-        Percent of each PFT per band (default :data:`climpy.pft.DEFAULT_TABLE`).
-
-    Returns
-    -------
-    Dataset
-        ``pft_table`` (band, veget), %, with coords ``band_lat`` (band) and ``veget`` (1..13).
-    """
-    from climpy.pft import DEFAULT_LATITUDES, DEFAULT_TABLE, NPFT
-
-    lat = np.asarray(DEFAULT_LATITUDES if latitudes is None else latitudes, dtype=float)
-    tab = np.asarray(DEFAULT_TABLE if table is None else table, dtype=float)
-    if tab.shape != (lat.size, NPFT):
-        raise InputError(f"PFT table has shape {tab.shape}; expected ({lat.size}, {NPFT}) (bands x PFTs)")
-    return xr.Dataset(
-        {"pft_table": (("band", "veget"), tab, {"units": "%", "long_name": "PFT percent per latitude band"})},
-        coords={
-            "band": ("band", np.arange(lat.size)),
-            "band_lat": ("band", lat, {"units": "degrees", "long_name": "upper absolute latitude of band"}),
-            "veget": ("veget", np.arange(1, NPFT + 1, dtype=np.int32), {"long_name": "PFT index"}),
-        },
-    )
-
-
 class PFTTableState(EditorState):
     """Editor state of the PFT table (``pft_table``, band x PFT, %) for a topography.
 

@@ -22,6 +22,7 @@ import xarray as xr
 
 from climpy._typing import PathLike
 from climpy.editors.state import EditorState
+from climpy.edits import EditFile
 from climpy.exceptions import ClimpyError, missing_dependency
 
 try:
@@ -84,6 +85,10 @@ class MapEditor(Viewer):
     output : path, optional
         Where Save writes the edited NetCDF (the edit file goes next to it,
         ``<stem>.edits.json``); default ``<source stem>_edited.nc`` or ``edited.nc``.
+    edits : EditFile or path, optional
+        Edits to start from (each undoable). An :class:`~climpy.edits.EditFile` is also kept equal
+        to the editor's edits as they change (:meth:`EditorState.track`), so the next notebook cell
+        can replay it: ``apply_edits(ds, edits)``.
 
     Examples
     --------
@@ -109,9 +114,12 @@ class MapEditor(Viewer):
         variable: str | None = None,
         source: str = "",
         output: PathLike | None = None,
+        edits: EditFile | PathLike | None = None,
         **params: Any,
     ):
         state = ds if isinstance(ds, EditorState) else self.state_class(ds, variable=variable, source=source)
+        if edits is not None:  # the step's hand edits, undoable here and kept in `edits`
+            state.track(edits)
         if output is None:
             output = (
                 Path(state.source).with_name(Path(state.source).stem + "_edited.nc") if state.source

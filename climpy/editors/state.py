@@ -363,7 +363,34 @@ class EditorState(param.Parameterized):
         self._after_change(f"redid {op.op} on {op.size} cells")
         return True
 
+    def track(self, edits: EditFile | PathLike) -> int:
+        """Load ``edits`` (undoable) and, for an :class:`EditFile`, keep it equal to this editor's edits.
+
+        This is how a notebook hands an editor's work to the next cell: the cell before the editor
+        makes ``edits = step_edits(ds, edits_path)``, the editor tracks it, and the cell after it
+        replays ``apply_edits(ds, edits)``. A headless run skips the editor and replays the edit
+        file as it is: both give the same result.
+
+        Returns
+        -------
+        int
+            Number of operations loaded.
+        """
+        n = self.load_edits(edits) if not isinstance(edits, EditFile) or edits.operations else 0
+        if isinstance(edits, EditFile):
+            self._tracked = edits
+            self._sync_tracked()
+        return n
+
+    def _sync_tracked(self) -> None:
+        ef = getattr(self, "_tracked", None)
+        if ef is not None:
+            ef.operations[:] = self.operations  # in place: the notebook's variable sees it
+            if self.description:
+                ef.description = self.description
+
     def _after_change(self, message: str) -> None:
+        self._sync_tracked()
         self.can_undo = bool(self._history)
         self.can_redo = bool(self._redo)
         self.n_selected = int(self.effective_selection.size)  # the filter may now see other cells

@@ -10,15 +10,28 @@ The DAG runner only sees ``submit(fn, task) -> concurrent.futures.Future``:
   processes), or on an existing scheduler (``scheduler=ADDRESS``), seen through
   ``client.get_executor(pure=False)`` as in ``distributed/cfexecutor.py``.
 
-Each task (:func:`execute_step`) runs one notebook with papermill in one kernel, inside the step's
-private work folder; then it checks the declared outputs exist, stamps provenance attributes on
-NetCDF outputs (atomically: the folder only enters the store once complete) and hashes them. The
+Each task (:func:`execute_step`) runs one notebook with papermill in one fresh kernel, inside the
+step's private work folder; then it checks the declared outputs exist, stamps provenance attributes
+on NetCDF outputs (atomically: the folder only enters the store once complete) and hashes them. The
 parent process alone renames the folder into the store and writes the database rows.
+
+Batch speed (a step pays for its science, not for start-up):
+
+* **Pre-started kernels** (:class:`KernelPool`): each worker process keeps one spare kernel that
+  boots, and imports xarray and the climpy science modules (:data:`PRELOAD`), while the current
+  step runs. A step takes the spare (it still gets a fresh kernel of its own: a kernel runs one step
+  and is shut down, so no state leaks between steps) and starts the next spare.
+* **Views are skipped headless**: cells tagged :data:`VIEW_TAG` (``view``) only display (maps,
+  editors, the HoloViz imports); a batch run skips them (nbclient's ``skip_cells_with_tag``) unless
+  the task asks for views. In JupyterLab every cell runs, so a student sees every map and editor.
+* The numba kernels are compiled into the cache at set-up (:mod:`climpy.pipeline.warm`).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -31,16 +44,39 @@ from typing import Any
 
 from climpy.exceptions import PipelineError, missing_dependency
 
-__all__ = ["execute_step", "get", "names", "register"]
+__all__ = ["KernelPool", "PRELOAD", "VIEW_TAG", "execute_step", "get", "names", "register"]
 
 logger = logging.getLogger(__name__)
 
 _REGISTRY: dict[str, Callable[..., contextlib.AbstractContextManager[Executor]]] = {}
 
-_PROCESS_LOCK = threading.Lock()
-
 #: Where a step's kernel writes its own stderr (kept next to the executed notebook).
 KERNEL_LOG = "_kernel.log"
+
+#: Tag of notebook cells that only display (maps, editors, HoloViz imports): skipped headless.
+VIEW_TAG = "view"
+
+#: What a spare kernel imports while it waits for its step (the step notebooks' heavy imports).
+PRELOAD = (
+    "numpy",
+    "xarray",
+    "netCDF4",
+    "climpy.io",
+    "climpy.edits",
+    "climpy.sample",
+    "climpy.testing",
+    "climpy.regrid",
+    "climpy.internal_oceans",
+    "climpy.routing",
+    "climpy.orca_products",
+    "climpy.passages",
+    "climpy.subbasins",
+    "climpy.heatflow",
+    "climpy.ahmcoef",
+    "climpy.pft",
+    "climpy.checks",
+    "climpy.weights",
+)
 
 #: Error names that mean "hand edits no longer apply" -> the step goes to needs-review.
 REVIEW_ERRORS = {"EditReplayError"}
@@ -85,7 +121,7 @@ def local_executor(*, jobs: int = 1, scheduler: str | None = None):
     if scheduler:
         raise PipelineError("--scheduler only applies to --executor dask")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["climpy.pipeline.executors", "papermill"])
+    ctx.set_forkserver_preload(["climpy.pipeline.executors", "papermill", "jupyter_client.manager"])
     pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx)
     try:
         yield pool
@@ -157,29 +193,136 @@ def _stamp_provenance(path: Path, attrs: dict[str, str]) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _stderr_to(path: Path, enabled: bool = True):
-    """Send this process's file descriptor 2 (inherited by the kernel it starts) to ``path``.
+class KernelPool:
+    """Pre-started Jupyter kernels of one worker process, one spare per kernel name.
 
-    Keeps kernel start-up noise out of the terminal while the run's own progress and summary
-    stay readable; the log is kept next to the executed notebook.
+    A kernel is started with its stderr going to a log file and :data:`PRELOAD` in its
+    ``exec_lines``, so it imports xarray and climpy while it boots. :meth:`take` hands out the
+    spare (or starts one) and immediately starts the next spare, which then boots while the step
+    runs; :meth:`close` shuts down what is left (registered at process exit). Each kernel runs one
+    step only: no state leaks between steps.
+
+    Notes
+    -----
+    Written here because neither papermill nor nbclient keeps warm kernels: nbclient accepts a
+    started kernel manager (``km=``) and leaves its shutdown to the caller, which is all we need.
+    A spare whose worker dies exits by itself (ipykernel polls its parent process).
     """
-    if not enabled:
-        yield
-        return
-    import sys
 
-    sys.stderr.flush()
-    saved = os.dup(2)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
+    def __init__(self, *, preload: tuple[str, ...] = PRELOAD, startup_timeout: float = 120.0) -> None:
+        self.preload = preload
+        self.startup_timeout = startup_timeout
+        self._spares: dict[str, tuple[Any, Path]] = {}
+        self._lock = threading.Lock()
+        self._count = itertools.count()
+        self.started = 0
+        self.reused = 0
+
+    def _start(self, kernel_name: str, folder: Path) -> tuple[Any, Path]:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        log = folder / f".kernel-{os.getpid()}-{next(self._count)}.log"
+        km = AsyncKernelManager(kernel_name=kernel_name)
+        code = "import " + ", ".join(self.preload) if self.preload else ""
+        with open(log, "ab") as fh:  # the kernel inherits the descriptor; ours is closed at once
+            run_sync(km.start_kernel)(
+                extra_arguments=[f"--IPKernelApp.exec_lines={code}"] if code else [],
+                stdout=fh,
+                stderr=fh,
+                cwd=str(folder),
+            )
+        self.started += 1
+        logger.debug("started kernel %s (log %s)", kernel_name, log)
+        return km, log
+
+    def take(self, kernel_name: str, workdir: Path, *, spare: bool = True) -> Any:
+        """Return a started kernel manager for one step in ``workdir`` (its log moved there).
+
+        With ``spare`` (default) the next kernel is started before returning. The kernel's
+        working directory is set to ``workdir`` once it is ready.
+        """
+        with self._lock:
+            got = self._spares.pop(kernel_name, None)
+        if got is None:
+            km, log = self._start(kernel_name, workdir)
+        else:
+            km, log = got
+            self.reused += 1
+        try:
+            os.replace(log, workdir / KERNEL_LOG)  # same folder tree: the kernel keeps writing to it
+        except OSError:  # another file system: keep the old place, copied at the end
+            km._climpy_log = log
+        if spare:
+            with self._lock:
+                if kernel_name not in self._spares:
+                    self._spares[kernel_name] = self._start(kernel_name, workdir.parent)
+        self._chdir(km, workdir)
+        return km
+
+    def _chdir(self, km: Any, workdir: Path) -> None:
+        """Wait until the kernel is ready, then make ``workdir`` its working directory."""
+        from jupyter_core.utils import run_sync
+
+        async def go() -> None:
+            kc = km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=self.startup_timeout)
+                msg_id = kc.execute(f"import os as _os; _os.chdir({str(workdir)!r}); del _os", silent=True,
+                                    store_history=False)
+                while True:
+                    reply = await kc.get_shell_msg(timeout=self.startup_timeout)
+                    if reply["parent_header"].get("msg_id") == msg_id:
+                        break
+            finally:
+                kc.stop_channels()
+
+        run_sync(go)()
+
+    def release(self, km: Any, workdir: Path) -> None:
+        """Shut down a kernel that ran its step (and bring its log next to the executed notebook)."""
+        from jupyter_core.utils import run_sync
+
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception as err:  # a dead kernel has nothing to shut down
+            logger.debug("kernel shutdown: %s", err)
+        old = getattr(km, "_climpy_log", None)
+        if old is not None:
+            with contextlib.suppress(OSError):
+                (workdir / KERNEL_LOG).write_bytes(Path(old).read_bytes())
+                Path(old).unlink()
+
+    def close(self) -> None:
+        """Shut down the spare kernels."""
+        from jupyter_core.utils import run_sync
+
+        with self._lock:
+            spares, self._spares = list(self._spares.values()), {}
+        for km, log in spares:
+            with contextlib.suppress(Exception):
+                run_sync(km.shutdown_kernel)(now=True)
+            with contextlib.suppress(OSError):
+                log.unlink()
+
+
+_POOL: KernelPool | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def kernel_pool() -> KernelPool:
+    """Return the kernel pool of this process (created on first use, closed at exit)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            import multiprocessing.util
+
+            _POOL = KernelPool()
+            atexit.register(_POOL.close)
+            # pool workers leave through os._exit after multiprocessing's own finalizers: no atexit
+            multiprocessing.util.Finalize(_POOL, _POOL.close, exitpriority=100)
+        return _POOL
 
 
 def execute_step(task: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +333,9 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     task : dict
         ``notebook``, ``workdir`` (private folder), ``parameters`` (all injected values),
         ``outputs`` (param -> file name), ``kernel``, ``provenance`` (attrs to stamp),
-        ``progress`` (cell progress bar), ``timeout`` (seconds per cell or None).
+        ``progress`` (cell progress bar), ``timeout`` (seconds per cell or None), ``views``
+        (run the cells tagged ``view`` too; default False), ``spare`` (start the next kernel
+        while this step runs; default True).
 
     Returns
     -------
@@ -208,20 +353,23 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     work = Path(task["workdir"])
     executed = work / EXECUTED_NAME
     result: dict[str, Any] = {"executed": str(executed), "pid": os.getpid()}
+    pool = kernel_pool()
+    km = None
+    views = bool(task.get("views", False))
     try:
-        # one step at a time per process: papermill's cwd and our fd-2 redirect are process-wide, and
-        # the workers of an existing Dask cluster (--scheduler) may run several tasks in threads
-        with _PROCESS_LOCK, _stderr_to(work / KERNEL_LOG, enabled=not task.get("progress", False)):
-            pm.execute_notebook(
-                task["notebook"],
-                str(executed),
-                parameters=task["parameters"],
-                kernel_name=task.get("kernel", "python3"),
-                cwd=str(work),
-                progress_bar=bool(task.get("progress", False)),
-                log_output=False,
-                execution_timeout=task.get("timeout"),
-            )
+        km = pool.take(task.get("kernel", "python3"), work, spare=task.get("spare", True))
+        pm.execute_notebook(
+            task["notebook"],
+            str(executed),
+            parameters=task["parameters"],
+            kernel_name=task.get("kernel", "python3"),
+            km=km,
+            progress_bar=bool(task.get("progress", False)),
+            log_output=False,
+            execution_timeout=task.get("timeout"),
+            # a tag that no cell carries runs every cell
+            skip_cells_with_tag="climpy-never-skip" if views else VIEW_TAG,
+        )
     except pm.PapermillExecutionError as err:
         cell, _, _ = _error_cell(executed)
         status = "needs-review" if err.ename in REVIEW_ERRORS else "failed"
@@ -237,6 +385,9 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
         result.update(status="failed", error_cell=None, error_name=type(err).__name__, error_value=str(err))
         result["duration"] = time.perf_counter() - t0
         return result
+    finally:
+        if km is not None:
+            pool.release(km, work)
     missing = [name for name in task["outputs"].values() if not (work / name).is_file()]
     if missing:
         result.update(

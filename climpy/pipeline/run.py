@@ -100,6 +100,8 @@ class RunResult:
     steps: list[StepResult]
     status: str
     kernels_started: int = 0
+    #: Wall-clock seconds of the run (lock to last record).
+    wall: float | None = None
 
     @property
     def exit_code(self) -> int:
@@ -138,7 +140,8 @@ class RunResult:
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         lines.append("")
-        lines.append(f"run {self.run_id}: {self.status}; {self.kernels_started} kernel(s) started")
+        took = f" in {self.wall:.1f} s" if self.wall is not None else ""
+        lines.append(f"run {self.run_id}: {self.status}{took}; {self.kernels_started} kernel(s) started")
         lines.append(f"outputs (latest of each step): {self.project / 'outputs'}/<step>/")
         lines.append(
             f"executed notebooks: {self.project / 'outputs'}/<step>/{EXECUTED_NAME}"
@@ -359,6 +362,7 @@ def run_pipeline(
     cell_timeout: float | None = None,
     argv: Sequence[str] = (),
     module_root: PathLike | None = None,
+    views: bool = False,
 ) -> RunResult:
     """Run (or plan, with ``dry_run``) a pipeline in a project folder.
 
@@ -393,6 +397,9 @@ def run_pipeline(
     module_root : path, optional
         The ``climpy`` source folder whose modules are hashed into step keys (default: the
         imported climpy package, which is also what the kernels import).
+    views : bool
+        Also run the notebook cells tagged ``view`` (maps, editors), so the executed notebooks
+        show figures; by default a batch run skips them (they compute nothing the outputs use).
 
     Returns
     -------
@@ -420,6 +427,7 @@ def run_pipeline(
     run_id = _new_run_id()
     try:
         store.lock.acquire(wait=wait_lock, info=f"run {run_id}")
+        t_start = time.perf_counter()
         store.repair()
         store.start_run(
             run_id,
@@ -450,6 +458,7 @@ def run_pipeline(
                 scheduler=scheduler,
                 progress=progress,
                 cell_timeout=cell_timeout,
+                views=views,
             )
         except BaseException:
             store.finish_run(run_id, "interrupted")
@@ -459,7 +468,7 @@ def run_pipeline(
         logger.info(
             "[run %s] finished: %s, %d kernel(s) started", run_id, status, kernels, extra={"run_id": run_id}
         )
-        return RunResult(run_id, proj, results, status, kernels)
+        return RunResult(run_id, proj, results, status, kernels, time.perf_counter() - t_start)
     finally:
         store.close()
 
@@ -474,6 +483,7 @@ def _execute(
     scheduler: str | None,
     progress: bool,
     cell_timeout: float | None,
+    views: bool = False,
 ) -> tuple[list[StepResult], int]:
     from contextlib import nullcontext
 
@@ -630,6 +640,9 @@ def _execute(
                     "provenance": prov,
                     "progress": progress and jobs == 1,
                     "timeout": cell_timeout,
+                    "views": views,
+                    # a spare kernel boots while this step runs, unless no step is left to take it
+                    "spare": len(pending) > 1,
                 }
                 started = time.time()
                 store.record_step(

@@ -152,7 +152,9 @@ def _rmtree(path: Path) -> None:
             os.chmod(os.path.dirname(p), 0o755)
             func(p)
 
-    if path.exists() or path.is_symlink():
+    if path.is_symlink() or path.is_file():  # e.g. a spare kernel's log left by a killed run
+        path.unlink()
+    elif path.exists():
         shutil.rmtree(path, onerror=_onerror)
 
 
