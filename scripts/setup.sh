@@ -66,6 +66,25 @@ if [ -f climpy/_jupyter.py ]; then
   "$venv/bin/python" -m climpy._jupyter >&2
 fi
 
+# 3b. numba: compile every kernel into the cache the pipeline's kernels read (the same NUMBA_CACHE_DIR as
+#     scripts/run.sh and scripts/test.sh), by running the pipeline once on a small map, so that the user's
+#     first `climpy run` loads machine code instead of compiling it. Skipped while climpy's sources and the
+#     environment are unchanged.
+export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$root/build/numba-cache}"
+warm_stamp="$NUMBA_CACHE_DIR/.climpy-warm-stamp"
+warm_sum="$(cat "$stamp" pipeline.yaml $(find climpy notebooks -name '*.py' -o -name '*.ipynb' | sort) | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$warm_stamp" 2>/dev/null)" != "$warm_sum" ]; then
+  log "compiling the numba kernels (a warm-up run of the pipeline on a small map)"
+  mkdir -p "$NUMBA_CACHE_DIR"
+  if PATH="$venv/bin:$PATH" "$venv/bin/climpy" -q warm pipeline.yaml >&2; then
+    echo "$warm_sum" > "$warm_stamp"
+  else  # not fatal: the kernels then compile on first use
+    echo "setup: WARNING: the numba warm-up run failed (see above); \`climpy run\` will compile on first use" >&2
+  fi
+else
+  log "numba kernels already compiled"
+fi
+
 # 4. What the tests drive: a real Chromium, CDO, and the real (npm) configurable-http-proxy.
 if [ "$want_test" = 1 ]; then
   # chromium for the browser tests; cdo to compare our coupling weights with CDO's (skipped without it)

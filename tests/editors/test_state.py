@@ -207,3 +207,38 @@ def test_save_writes_dataset_and_edits_atomically(tmp_path, topo_ds):
     assert isinstance(ef, EditFile)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.edits.json", "out.nc", "topo.nc"]
+
+
+def test_tracked_edit_file_follows_the_editor_and_replays_like_it(tmp_path, topo_ds):
+    """The notebook pattern: `edits = step_edits(ds, edits_path)`; editor(edits=edits); apply_edits(ds, edits)."""
+    from climpy.edits import step_edits
+
+    edits = step_edits(topo_ds, "")  # no edit file yet: an empty one for topo
+    assert edits.variable == "topo" and edits.operations == []
+    s = EditorState(topo_ds)
+    assert s.track(edits) == 0
+    s.select_box(0, 0, 40, 40)
+    s.value = 9.0
+    s.apply()
+    s.select_box(-60, -30, -20, 10)
+    s.operation, s.value = "add", 100.0
+    s.apply()
+    assert len(edits.operations) == 2  # the notebook's variable saw both, in place
+    np.testing.assert_array_equal(apply_edits(topo_ds, edits).topo.values, s.values)
+    s.undo()
+    assert len(edits.operations) == 1
+    np.testing.assert_array_equal(apply_edits(topo_ds, edits).topo.values, s.values)
+    s.description = "raise the box"
+    s.redo()
+    assert edits.description == "raise the box"
+
+    # headless, the same cell reads the saved file; a new editor on it starts from those edits (undoable)
+    path = s.save_edits(tmp_path / "step.json")
+    again = step_edits(topo_ds, str(path))
+    t = EditorState(topo_ds)
+    assert t.track(again) == 2 and len(again.operations) == 2
+    np.testing.assert_array_equal(t.values, s.values)
+    t.undo()
+    assert len(again.operations) == 1
+    with pytest.raises(EditReplayError, match=r"missing\.json: edit file not found"):
+        step_edits(topo_ds, str(tmp_path / "missing.json"))

@@ -159,6 +159,42 @@ def test_interactive_steps_replay_their_edit_file(path):
     assert "apply_edits(" in source and "edits_path" in source
 
 
+def _names(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """Names a cell binds (assignments, imports, loops...) and names it reads."""
+    bound, read = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return bound, read
+
+
+VIEW_ONLY = re.compile(r"\.hvplot\b|\bpn\.|\bhv\.|\b(?:%s)\(" % "|".join(EDITORS))
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_headless_cells_need_no_view_cell(path):
+    """`climpy run` skips the cells tagged `view`: they must display only, and be all that displays.
+
+    Every cell using hvplot, Panel, HoloViews or an editor is tagged `view`; no other cell reads a name that
+    only a view cell binds (the headless run would raise NameError); no view cell writes a file.
+    """
+    view_bound: set[str] = set()
+    other_bound: set[str] = set()
+    for c in _code(_nb(path)):
+        tree = ast.parse(c.source)
+        bound, read = _names(tree)
+        if "view" in c.metadata.get("tags", []):
+            assert "write_netcdf" not in c.source and ".save" not in c.source, f"view cell {c.id} writes a file"
+            view_bound |= bound - other_bound
+            continue
+        assert not VIEW_ONLY.search(c.source), f"cell {c.id} displays ({c.source[:50]!r}) but is not tagged view"
+        missing = (read & view_bound) - other_bound - bound
+        assert not missing, f"cell {c.id} reads {sorted(missing)}, bound only in `view` cells"
+        other_bound |= bound
+
+
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_climpy_modules_used_exist(path):
     mods = set()
