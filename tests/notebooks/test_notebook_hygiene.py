@@ -170,7 +170,7 @@ def _names(tree: ast.AST) -> tuple[set[str], set[str]]:
     return bound, read
 
 
-VIEW_ONLY = re.compile(r"\.hvplot\b|\bpn\.|\bhv\.|\b(?:%s)\(" % "|".join(EDITORS))
+VIEW_ONLY = re.compile(r"\.hvplot\b|\bpn\.|\bhv\.|\b(?:" + "|".join(EDITORS) + r")\(")
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
