@@ -210,7 +210,7 @@ def test_save_writes_dataset_and_edits_atomically(tmp_path, topo_ds):
 
 
 def test_tracked_edit_file_follows_the_editor_and_replays_like_it(tmp_path, topo_ds):
-    """The notebook pattern: `edits = step_edits(ds, path)`; Editor(ds, edits=edits); apply_edits(ds, edits)."""
+    """The notebook pattern: edits = step_edits(ds, path); Editor(ds, edits=edits); apply_edits(ds, edits)."""
     from climpy.edits import step_edits
 
     edits = step_edits(topo_ds, "")  # no edit file yet: an empty one for topo

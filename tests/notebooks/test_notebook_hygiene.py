@@ -186,10 +186,11 @@ def test_headless_cells_need_no_view_cell(path):
         tree = ast.parse(c.source)
         bound, read = _names(tree)
         if "view" in c.metadata.get("tags", []):
-            assert "write_netcdf" not in c.source and ".save" not in c.source, f"view cell {c.id} writes a file"
+            writes = "write_netcdf" in c.source or ".save" in c.source
+            assert not writes, f"view cell {c.id} writes a file"
             view_bound |= bound - other_bound
             continue
-        assert not VIEW_ONLY.search(c.source), f"cell {c.id} displays ({c.source[:50]!r}) but is not tagged view"
+        assert not VIEW_ONLY.search(c.source), f"cell {c.id} displays ({c.source[:50]!r}), is not tagged view"
         missing = (read & view_bound) - other_bound - bound
         assert not missing, f"cell {c.id} reads {sorted(missing)}, bound only in `view` cells"
         other_bound |= bound
