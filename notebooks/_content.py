@@ -1049,6 +1049,8 @@ from climpy.heatflow import heatflow
             """\
 bathy_path = "sample:1.0"
 heatflow_path = "geothermal_heating.nc"
+coefficient = 490.0  # mW m-2 Ma^1/2, young sea floor: heat flow is coefficient / sqrt(age)
+max_heatflow = 400.0  # mW m-2, the cap at the ridges
 """
         ),
         code(LOAD_BATHY),
@@ -1066,7 +1068,7 @@ sea-floor age grid can replace the inversion (`age=`). Unlike the original tool,
         ),
         code(
             """\
-hf = heatflow(bathy)
+hf = heatflow(bathy, coefficient=coefficient, max_heatflow=max_heatflow)
 hf
 """
         ),

@@ -4,8 +4,8 @@ A registry in the papermill style (``papermill/engines.py``): :func:`register` /
 The DAG runner only sees ``submit(fn, task) -> concurrent.futures.Future``:
 
 * ``local`` (default): a :class:`concurrent.futures.ProcessPoolExecutor` with ``jobs`` worker
-  processes (``spawn`` context). One task at a time per process, so papermill's ``cwd`` (which
-  changes the whole process's directory) is safe.
+  processes (``forkserver`` context), one task at a time per process. The kernel, not the worker,
+  runs in the step's folder (see :meth:`KernelPool.take`).
 * ``dask``: a ``distributed.Client`` on a new ``LocalCluster`` (``jobs`` single-threaded worker
   processes), or on an existing scheduler (``scheduler=ADDRESS``), seen through
   ``client.get_executor(pure=False)`` as in ``distributed/cfexecutor.py``.
@@ -112,9 +112,9 @@ def local_executor(*, jobs: int = 1, scheduler: str | None = None):
 
     Workers are forked from a ``forkserver`` that has already imported papermill, so a worker
     starts in milliseconds instead of re-importing papermill (about 2.5 s); the server lives as long
-    as the calling process. Steps never run in the caller's process: papermill changes the process's
-    working directory, and the kernel client leaks event loops and sockets that CPython 3.11 may
-    finalise in the middle of another thread's ``ast.parse`` (a "recursion depth mismatch" error).
+    as the calling process. Steps never run in the caller's process: the kernel client leaks event
+    loops and sockets that CPython 3.11 may finalise in the middle of another thread's ``ast.parse``
+    (a "recursion depth mismatch" error), and each worker keeps its own spare kernel.
     """
     import multiprocessing
 

@@ -85,6 +85,18 @@ def test_parameters_cell_holds_plain_literals(path):
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_papermill_reads_every_parameter(path):
+    # papermill's own parser (``papermill --help-notebook``, and the check behind its "Passed unknown
+    # parameter" warning) gives up on a line whose comment it cannot read, e.g. one holding an "="
+    from papermill.translators import PythonTranslator
+
+    nb = _nb(path)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    seen = {p.name for p in PythonTranslator.inspect(cell)}
+    assert seen == set(_parameters(nb)), f"papermill cannot parse {set(_parameters(nb)) - seen}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_outputs_stripped_except_keep_output_cells(path):
     nb = _nb(path)
     for i, c in enumerate(_code(nb)):
