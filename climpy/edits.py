@@ -92,9 +92,9 @@ def _coord_arrays(ds: xr.Dataset, variable: str) -> list[tuple[str, np.ndarray]]
 
 
 def _io_grid_fingerprint(ds: xr.Dataset, variable: str) -> str | None:
-    """Return :meth:`climpy.io.grid.Grid.fingerprint` when it describes ``variable``'s grid, else None."""
+    """Return :meth:`climpy.grid.Grid.fingerprint` when it describes ``variable``'s grid, else None."""
     try:
-        from climpy.io.grid import Grid
+        from climpy.grid import Grid
     except ImportError:  # climpy.io not available: fall back to our own hash
         return None
     da = ds[variable]
@@ -125,7 +125,7 @@ def grid_fingerprint(ds: xr.Dataset, variable: str) -> str:
     Returns
     -------
     str
-        ``"grid:<hex>"``, the :class:`climpy.io.grid.Grid` fingerprint, when the variable lies on a
+        ``"grid:<hex>"``, the :class:`climpy.grid.Grid` fingerprint, when the variable lies on a
         lat/lon or curvilinear grid in (lat, lon)/(y, x) order; otherwise (tables, other dims orders)
         ``"sha256:<hex>"`` of the dims, shape and coordinate values. Coordinates are compared as
         float64 rounded to 1e-6, so a float32 copy of the same grid has the same fingerprint; the

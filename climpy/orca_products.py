@@ -16,7 +16,7 @@ import xarray as xr
 from climpy import __version__
 from climpy.exceptions import GridError, InputError
 from climpy.geo import cell_area_regular, is_periodic_lon, wrap_lon
-from climpy.io.grid import Grid
+from climpy.grid import Grid
 
 __all__ = ["bathymetry_on_orca", "relief", "soils"]
 

@@ -239,9 +239,9 @@ def coupling_weights(
     cell fully covered by unmasked source cells the weights sum to 1 within rounding (about 1e-13),
     and with ``destarea`` the area integral of any field is conserved over the covered region.
     ORCA duplicated cells (overlap columns and the north-fold row, from
-    :meth:`climpy.io.grid.Grid.duplicate_mask`) and cells with missing corners get ``imask = 0``.
+    :meth:`climpy.grid.Grid.duplicate_mask`) and cells with missing corners get ``imask = 0``.
     """
-    from climpy.io.grid import Grid
+    from climpy.grid import Grid
     from climpy.kernels.polygons import box_overlaps_numba, polygon_areas_numba
 
     if normalization not in ("destarea", "fracarea"):

@@ -142,7 +142,7 @@ class PassagesEditor(_DiagnosticEditor):
 
     def compute(self) -> tuple[hv.Element, str]:
         """Compute the diagnostic on the current values; return the view and a summary."""
-        from climpy.internal_oceans import ocean_mask
+        from climpy.fields import ocean_mask
         from climpy.passages import passages
 
         ds = self.current_dataset()

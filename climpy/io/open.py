@@ -33,7 +33,7 @@ from climpy import __version__
 from climpy._typing import PathLike
 from climpy.exceptions import InputError
 from climpy.geo import is_periodic_lon, wrap_lon
-from climpy.io.grid import Grid
+from climpy.grid import Grid
 from climpy.io.validate import NanPolicy, check_axis, check_land_and_ocean, check_metres, check_nans
 
 __all__ = ["open_bathymetry", "open_dataset", "open_grid", "open_topography"]
