@@ -43,6 +43,8 @@ import xarray as xr
 from climpy import __version__
 from climpy._typing import EditOp, PathLike
 from climpy.exceptions import EditReplayError, InputError
+from climpy.geo import unit_vectors
+from climpy.names import BOUNDS_NAMES, LAT_NAMES, LON_NAMES
 
 __all__ = [
     "FORMAT",
@@ -69,10 +71,6 @@ FORMAT_VERSION = 1
 #: The valid operation names.
 OPS: tuple[str, ...] = ("set", "add", "scale")
 
-_LAT_NAMES = ("lat", "nav_lat", "latitude", "y_lat")
-_LON_NAMES = ("lon", "nav_lon", "longitude", "x_lon")
-
-
 # --------------------------------------------------------------------------------------------
 # grid identity
 # --------------------------------------------------------------------------------------------
@@ -83,7 +81,7 @@ def _coord_arrays(ds: xr.Dataset, variable: str) -> list[tuple[str, np.ndarray]]
     for dim in da.dims:
         if dim in ds.coords:
             out.append((str(dim), np.asarray(ds[dim].values)))
-    for name in (*_LAT_NAMES, *_LON_NAMES):
+    for name in (*LAT_NAMES, *LON_NAMES):
         if name in ds.variables and name not in da.dims and set(ds[name].dims) <= set(da.dims):
             if ds[name].ndim >= 2:
                 order = [d for d in da.dims if d in ds[name].dims]
@@ -161,11 +159,11 @@ def cell_coordinates(ds: xr.Dataset, variable: str) -> tuple[np.ndarray, np.ndar
     if da.ndim != 2:
         return None
     lat = lon = None
-    for name in _LAT_NAMES:
+    for name in LAT_NAMES:
         if name in ds.variables:
             lat = ds[name]
             break
-    for name in _LON_NAMES:
+    for name in LON_NAMES:
         if name in ds.variables:
             lon = ds[name]
             break
@@ -183,7 +181,7 @@ def cell_coordinates(ds: xr.Dataset, variable: str) -> tuple[np.ndarray, np.ndar
 
 def editable_variables(ds: xr.Dataset) -> list[str]:
     """Names of the data variables an editor can edit: numeric, 2-D, not a coordinate."""
-    coords_like = set(_LAT_NAMES) | set(_LON_NAMES) | {"bounds_lat", "bounds_lon", "area"}
+    coords_like = set(LAT_NAMES) | set(LON_NAMES) | set(BOUNDS_NAMES)
     return [
         str(name)
         for name, da in ds.data_vars.items()
@@ -677,11 +675,7 @@ def _map_by_coords(ops: Sequence[Operation], target: tuple[np.ndarray, np.ndarra
 
     lat, lon = target
 
-    def xyz(la, lo):
-        la, lo = np.deg2rad(la), np.deg2rad(lo)
-        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-    tree = cKDTree(xyz(lat.ravel(), lon.ravel()))
+    tree = cKDTree(unit_vectors(lat.ravel(), lon.ravel()))
     mapped = []
     for k, op in enumerate(ops):
         if op.lat is None or op.lon is None:
@@ -689,7 +683,7 @@ def _map_by_coords(ops: Sequence[Operation], target: tuple[np.ndarray, np.ndarra
                 f"{where}: operation {k} has no cell coordinates, so it cannot be mapped onto "
                 "another grid; replay it on its own grid"
             )
-        _, flat = tree.query(xyz(op.lat, op.lon))
+        _, flat = tree.query(unit_vectors(op.lat, op.lon))
         flat = np.asarray(flat, dtype=np.int64)
         # several source cells may land in one target cell: keep the last one (replay order)
         _, last = np.unique(flat[::-1], return_index=True)

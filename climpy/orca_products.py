@@ -15,7 +15,7 @@ import xarray as xr
 
 from climpy import __version__
 from climpy.exceptions import GridError, InputError
-from climpy.geo import cell_area_regular, is_periodic_lon, wrap_lon
+from climpy.geo import cell_area_regular, is_periodic_lon, unit_vectors, wrap_lon
 from climpy.grid import Grid
 
 __all__ = ["bathymetry_on_orca", "relief", "soils"]
@@ -41,12 +41,6 @@ def _topo(ds: xr.Dataset, variable: str) -> xr.DataArray:
 
 def _regular(da: xr.DataArray) -> bool:
     return da.dims == ("lat", "lon") and da["lat"].ndim == 1 and da["lon"].ndim == 1
-
-
-def _unit_vectors(lat, lon) -> np.ndarray:
-    la = np.deg2rad(np.asarray(lat, dtype=float).ravel())
-    lo = np.deg2rad(np.asarray(lon, dtype=float).ravel())
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
 def _nearest_regular(lat1, lon1, lat_t, lon_t) -> tuple[np.ndarray, np.ndarray]:
@@ -136,8 +130,8 @@ def bathymetry_on_orca(
     else:
         from scipy.spatial import cKDTree
 
-        tree = cKDTree(_unit_vectors(da["lat"].values, da["lon"].values))
-        _, idx = tree.query(_unit_vectors(lat_t, lon_t), workers=-1)
+        tree = cKDTree(unit_vectors(np.ravel(da["lat"].values), np.ravel(da["lon"].values)))
+        _, idx = tree.query(unit_vectors(np.ravel(lat_t), np.ravel(lon_t)), workers=-1)
         nearest = depth_src.ravel()[idx].reshape(grid.shape)
         area_src = None
         if method == "mean":  # the file's cell areas, else cos(lat) (proportional on near-regular grids)
@@ -155,8 +149,8 @@ def bathymetry_on_orca(
             if _regular(da)
             else (da["lat"].values, da["lon"].values)
         )
-        tree = cKDTree(_unit_vectors(lat_t.ravel()[unique], lon_t.ravel()[unique]))
-        _, owner = tree.query(_unit_vectors(lat_s, lon_s), workers=-1)
+        tree = cKDTree(unit_vectors(lat_t.ravel()[unique], lon_t.ravel()[unique]))
+        _, owner = tree.query(unit_vectors(np.ravel(lat_s), np.ravel(lon_s)), workers=-1)
         w = np.asarray(area_src, dtype=float).ravel()
         ocean_w = w * (z.ravel() <= 0)
         tot = np.bincount(owner, weights=w, minlength=unique.size)

@@ -20,6 +20,8 @@ import xarray as xr
 
 from climpy import __version__
 from climpy.exceptions import GridError, InputError
+from climpy.geo import lon_diff, unit_vectors
+from climpy.names import LAT_NAMES, LON_NAMES
 
 __all__ = ["atmosphere_grid", "atmosphere_mask", "coupling_weights", "remap"]
 
@@ -110,16 +112,10 @@ def atmosphere_mask(topo: xr.Dataset, atm: xr.Dataset | None = None, *, variable
     return mask
 
 
-def _xyz(lat, lon) -> np.ndarray:
-    p = np.deg2rad(lat)
-    la = np.deg2rad(lon)
-    return np.stack([np.cos(p) * np.cos(la), np.cos(p) * np.sin(la), np.sin(p)], axis=-1)
-
-
 def _ocean_corners(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Centres (ny, nx) and counter-clockwise corners (ny, nx, 4) of an ORCA grid, degrees."""
-    lat_name = next((n for n in ("lat", "nav_lat") if n in ds.variables), None)
-    lon_name = next((n for n in ("lon", "nav_lon") if n in ds.variables), None)
+    lat_name = next((n for n in LAT_NAMES if n in ds.variables), None)
+    lon_name = next((n for n in LON_NAMES if n in ds.variables), None)
     if lat_name is None or lon_name is None or "bounds_lat" not in ds or "bounds_lon" not in ds:
         raise InputError(
             "ocean grid: needs 2-D lon/lat (or nav_lon/nav_lat) and corner variables bounds_lon/bounds_lat "
@@ -152,7 +148,7 @@ def _candidates(clat, clon, valid, lat_s, lat_n, lon_w, nlon, dlon):
     lat_min = clat.min(axis=1)
     lat_max = clat.max(axis=1)
     ref = clon[:, :1]
-    d = (clon - ref + 180.0) % 360.0 - 180.0
+    d = lon_diff(clon, ref)
     near_pole = np.abs(clat) > 89.999999
     lo = ref[:, 0] + np.where(near_pole, np.inf, d).min(axis=1)
     hi = ref[:, 0] + np.where(near_pole, -np.inf, d).max(axis=1)
@@ -256,7 +252,7 @@ def coupling_weights(
     clat_f = clat.reshape(-1, clat.shape[-1])
     clon_f = clon.reshape(-1, clon.shape[-1])
     finite = np.isfinite(clat_f).all(axis=1) & np.isfinite(clon_f).all(axis=1)
-    corners = _xyz(np.where(finite[:, None], clat_f, 0.0), np.where(finite[:, None], clon_f, 0.0))
+    corners = unit_vectors(np.where(finite[:, None], clat_f, 0.0), np.where(finite[:, None], clon_f, 0.0))
     signed = polygon_areas_numba(np.ascontiguousarray(corners))
     cw = signed < 0
     corners[cw] = corners[cw, ::-1]

@@ -8,7 +8,8 @@ __all__ = ["COMMANDS"]
 
 
 def _kind_of(path: str) -> str:
-    from climpy.io.open import BATHY_NAMES, open_dataset
+    from climpy.io.open import open_dataset
+    from climpy.names import BATHY_NAMES
 
     ds = open_dataset(path)
     if any(n in ds.data_vars for n in BATHY_NAMES):

@@ -21,7 +21,7 @@ def _open(path: str, variable: str | None = None):
     variable (``Bathymetry`` ...) and no elevation variable.
     """
     from climpy.io import open_bathymetry, open_dataset, open_topography
-    from climpy.io.open import BATHY_NAMES, TOPO_NAMES
+    from climpy.names import BATHY_NAMES, TOPO_NAMES
 
     raw = open_dataset(path)
     if variable is not None:
