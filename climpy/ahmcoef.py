@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import InputError
 from climpy.fields import depth_field, ocean_grid_coords
 from climpy.grid import Grid, sync_duplicates
+from climpy.provenance import provenance
 
 __all__ = ["DEFAULT_TAPER", "ahmcoef"]
 
@@ -141,9 +141,11 @@ def ahmcoef(
                     "valid_max": 100.0,
                     "units": "%",
                     "long_name": "lateral eddy viscosity reduction coefficient",
-                    "climpy_function": "climpy.ahmcoef.ahmcoef",
-                    "climpy_version": __version__,
-                    "method": f"band {lo}..{hi} degrees_north, western-boundary taper {list(taper_arr)}",
+                    **provenance(
+                        "climpy.ahmcoef.ahmcoef",
+                        dict(variable=variable, band=band, outside=outside, periodic=periodic),
+                        method=f"band {lo}..{hi} degrees_north, western-boundary taper {list(taper_arr)}",
+                    ),
                 },
             )
         },

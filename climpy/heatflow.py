@@ -14,10 +14,10 @@ import logging
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import InputError
 from climpy.fields import depth_field, ocean_grid_coords
 from climpy.grid import Grid
+from climpy.provenance import provenance
 
 __all__ = ["GDH1", "heatflow", "seafloor_age"]
 
@@ -201,12 +201,14 @@ def heatflow(
                     "long_name": "heatflow",
                     "Minvalue=": 0.0,
                     "Maxvalue=": float(max_heatflow),
-                    "climpy_function": "climpy.heatflow.heatflow",
-                    "climpy_version": __version__,
-                    "method": (
-                        f"GDH1 depth-age inversion (Stein & Stein 1992), q={coefficient}/sqrt(age) capped at "
-                        f"{max_heatflow}, {shelf_heatflow} shallower than {shelf_depth} m, "
-                        f"max_age={max_age} Ma" + (", seafloor age grid" if age is not None else "")
+                    **provenance(
+                        "climpy.heatflow.heatflow",
+                        dict(variable=variable, coefficient=coefficient, max_heatflow=max_heatflow),
+                        method=(
+                            f"GDH1 depth-age inversion (Stein & Stein 1992), q={coefficient}/sqrt(age) "
+                            f"capped at {max_heatflow}, {shelf_heatflow} shallower than {shelf_depth} m, "
+                            f"max_age={max_age} Ma" + (", seafloor age grid" if age is not None else "")
+                        ),
                     ),
                 },
             ),

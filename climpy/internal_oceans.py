@@ -78,7 +78,7 @@ def internal_oceans(ds: xr.Dataset, *, variable: str | None = None) -> xr.Datase
     n = areas.size
     dims = ds[name].dims
     params = dict(variable=name, **grid.kw)
-    prov = provenance("climpy.internal_oceans.internal_oceans", **params)
+    prov = provenance("climpy.internal_oceans.internal_oceans", params)
     out = xr.Dataset(coords=out_coords(ds, name))
     out["label"] = xr.DataArray(
         labels,
@@ -262,7 +262,7 @@ def pole_problems(
         minority = (cap & ~ocean) if ocean_area >= land_area else (cap & ocean)
         flag[minority] = 2
     canon = grid.canonical_mask
-    prov = provenance("climpy.internal_oceans.pole_problems", variable=name, south=south, north=north)
+    prov = provenance("climpy.internal_oceans.pole_problems", dict(variable=name, south=south, north=north))
     out = xr.Dataset(coords=out_coords(ds, name))
     out["pole_problem"] = xr.DataArray(
         flag,

@@ -106,7 +106,7 @@ def passages(ds: xr.Dataset, *, variable: str | None = None) -> xr.Dataset:
     kinds = find_passages(ocean_mask(ds, name), **grid.kw)
     canon = grid.canonical_mask
     jj, ii = np.nonzero((kinds > 0) & canon)
-    prov = provenance("climpy.passages.passages", variable=name, **grid.kw)
+    prov = provenance("climpy.passages.passages", dict(variable=name, **grid.kw))
     out = xr.Dataset(coords=out_coords(ds, name))
     out["passage"] = xr.DataArray(
         kinds,

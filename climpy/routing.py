@@ -20,11 +20,11 @@ import time
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import GridError, InputError
 from climpy.geo import great_circle_distance
 from climpy.grid import Grid
 from climpy.kernels import DCOL, DROW
+from climpy.provenance import PROVENANCE_ATTRS, provenance
 
 __all__ = [
     "TRIP_COASTAL",
@@ -42,8 +42,6 @@ logger = logging.getLogger(__name__)
 TRIP_SINK = 97
 TRIP_COASTAL = 98
 TRIP_RIVER = 99
-
-_PROV = {"climpy_version": __version__}
 
 #: Legacy attributes of the routing.nc variables (stn.nc), kept verbatim except ``associate``,
 #: which the legacy writer truncated to "nav_lat na".
@@ -125,8 +123,8 @@ def _neighbour_distances(lat: np.ndarray, step_lon: float) -> np.ndarray:
     return np.maximum(out, 1.0)
 
 
-def _attrs(units: str, long_name: str, method: str, **extra) -> dict:
-    return {"units": units, "long_name": long_name, "climpy_method": method, **_PROV, **extra}
+def _attrs(units: str, long_name: str, prov: dict[str, str], **extra) -> dict:
+    return {"units": units, "long_name": long_name, **prov, **extra}
 
 
 def _fill(geo: _Topography, ocean: np.ndarray, lake_area: float | None) -> tuple[np.ndarray, np.ndarray]:
@@ -224,7 +222,11 @@ def fill_depressions(ds: xr.Dataset, *, variable: str = "topo", lake_area: float
     geo = _Topography(ds, variable)
     ocean = (geo.z <= 0).astype(np.uint8)
     filled, sinks = _fill(geo, ocean, lake_area)
-    method = "priority-flood (Barnes et al. 2014) seeded from the ocean"
+    method = provenance(
+        "climpy.routing.fill_depressions",
+        dict(variable=variable, lake_area=lake_area),
+        method="priority-flood (Barnes et al. 2014) seeded from the ocean",
+    )
     out = xr.Dataset(
         {
             "filled": (("lat", "lon"), filled, _attrs("m", "depression-filled topography", method)),
@@ -410,7 +412,11 @@ def route(
         min(n_rivers, terminal.size - n_sinks),
         n_sinks,
     )
-    method = "priority-flood fill from the ocean, D8 steepest slope on the sphere"
+    method = provenance(
+        "climpy.routing.route",
+        dict(variable=variable, n_rivers=n_rivers, lake_area=lake_area, min_hdiff=min_hdiff),
+        method="priority-flood fill from the ocean, D8 steepest slope on the sphere",
+    )
     dims = ("lat", "lon")
     flags = "1..8 N NE E SE S SW W NW; 97 inland sink; 98 coastal outflow; 99 river mouth"
     out = xr.Dataset(
@@ -425,7 +431,7 @@ def route(
             "orog": (dims, orog, _attrs("m", "Orography", method)),
         },
         coords={"lat": geo.da["lat"], "lon": geo.da["lon"]},
-        attrs={"n_rivers": n_rivers, "lake_area": "none" if lake_area is None else lake_area, **_PROV},
+        attrs={"n_rivers": n_rivers, "lake_area": "none" if lake_area is None else lake_area, **method},
     )
     return out
 
@@ -487,8 +493,7 @@ def to_routing_file(routed: xr.Dataset) -> xr.Dataset:
             "units": units,
             "long_name": long_name,
             "associate": "nav_lat nav_lon",
-            "climpy_method": src.attrs.get("climpy_method", ""),
-            **_PROV,
+            **{k: src.attrs[k] for k in PROVENANCE_ATTRS if k in src.attrs},
         }
         out[name] = (("y", "x"), np.asarray(src.values, dtype=np.float32), attrs)
     out.attrs = {k: v for k, v in routed.attrs.items()}

@@ -62,9 +62,9 @@ import numpy as np
 import xarray as xr
 from scipy import ndimage
 
-from climpy import __version__
 from climpy.exceptions import InputError
 from climpy.geo import wrap_lon
+from climpy.provenance import provenance
 
 __all__ = ["FEATURES", "MAX_RESOLUTION", "MIN_RESOLUTION", "Feature", "check_resolution", "paleogeography"]
 
@@ -618,7 +618,7 @@ def paleogeography(resolution: float = 1.0, seed: int = 0) -> xr.Dataset:
         seed,
         time.perf_counter() - t0,
     )
-    prov = f"climpy {__version__}: climpy.sample.paleogeography(resolution={res!r}, seed={seed!r})"
+    prov = provenance("climpy.sample.paleogeography", dict(resolution=res, seed=seed))["provenance"]
     return xr.Dataset(
         {
             "topo": (

@@ -168,9 +168,7 @@ def subbasins(
     dims = ("y", "x")  # the legacy sub-basins file contract, whatever the input grid
     prov = provenance(
         "climpy.subbasins.subbasins",
-        variable=name,
-        seeds={b: [tuple(p) for p in v] for b, v in seeds.items()},
-        **grid.kw,
+        dict(variable=name, seeds={b: [tuple(p) for p in v] for b, v in seeds.items()}, **grid.kw),
     )
     out = xr.Dataset()
     out["navlat"] = xr.DataArray(

@@ -29,8 +29,8 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.geo import EARTH_RADIUS
+from climpy.provenance import provenance
 
 __all__ = [
     "assert_has_metadata",
@@ -142,7 +142,7 @@ def topography_dataset(
         arr = np.full(shape, float(values))  # type: ignore[arg-type]
     if arr.shape != shape:
         raise ValueError(f"topography values have shape {arr.shape}; the grid is {shape}")
-    attrs = {**TOPO_ATTRS, "provenance": f"climpy {__version__}: climpy.testing.topography_dataset"}
+    attrs = {**TOPO_ATTRS, **provenance("climpy.testing.topography_dataset")}
     return grid.assign(topo=(("lat", "lon"), arr, attrs))
 
 
@@ -265,7 +265,7 @@ def orca_like_grid(
                     "units": "m",
                     "long_name": "Bathymetry",
                     "positive": "down",
-                    "provenance": f"climpy {__version__}: climpy.testing.orca_like_grid(fold={fold!r})",
+                    **provenance("climpy.testing.orca_like_grid", dict(fold=fold)),
                 },
             ),
             "area": (dims, area, {"units": "m2", "long_name": "cell area"}),

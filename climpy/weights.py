@@ -18,10 +18,10 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import GridError, InputError
 from climpy.geo import lon_diff, unit_vectors
 from climpy.names import LAT_NAMES, LON_NAMES
+from climpy.provenance import provenance
 
 __all__ = ["atmosphere_grid", "atmosphere_mask", "coupling_weights", "remap"]
 
@@ -417,8 +417,11 @@ def _scrip(src, dst, s_idx, d_idx, ov, normalization) -> xr.Dataset:
         {
             "units": "1",
             "long_name": "first-order conservative remapping weights",
-            "climpy_function": "climpy.weights.coupling_weights",
-            "climpy_version": __version__,
+            **provenance(
+                "climpy.weights.coupling_weights",
+                dict(normalization=normalization),
+                method="first-order conservative, exact spherical overlaps",
+            ),
         },
     )
     ds = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()})

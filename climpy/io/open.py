@@ -29,13 +29,13 @@ import cf_xarray  # noqa: F401  (registers the ``.cf`` accessor used to find coo
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy._typing import PathLike
 from climpy.exceptions import InputError
 from climpy.geo import is_periodic_lon, wrap_lon
 from climpy.grid import Grid
 from climpy.io.validate import NanPolicy, check_axis, check_land_and_ocean, check_metres, check_nans
 from climpy.names import BATHY_NAMES, LAT_NAMES, LON_NAMES, TOPO_NAMES
+from climpy.provenance import provenance
 
 __all__ = ["open_bathymetry", "open_dataset", "open_grid", "open_topography"]
 
@@ -299,10 +299,8 @@ def _normalise_regular(
 
 # ----------------------------------------------------------------------------- public openers
 def _provenance(func: str, path: PathLike, **kw) -> str:
-    args = ", ".join(
-        [repr(os.path.basename(str(path))), *(f"{k}={v!r}" for k, v in kw.items() if v is not None)]
-    )
-    return f"climpy {__version__}: climpy.io.{func}({args})"
+    shown = {k: v for k, v in kw.items() if v is not None}
+    return provenance(f"climpy.io.{func}", shown, args=(os.path.basename(str(path)),))["provenance"]
 
 
 def open_topography(
