@@ -205,6 +205,7 @@ def pft_cmd(topo_path, output, variable, table, south_table, table_from, table_o
     """ORCHIDEE vegetation fractions (maxvegetfrac, 13 PFTs) on the grid of TOPO from a band table."""
     import numpy as np
 
+    from climpy.io.write import write_bytes
     from climpy.pft import DEFAULT_LATITUDES, DEFAULT_TABLE, pft, pft_table
 
     if table and table_from:
@@ -234,7 +235,7 @@ def pft_cmd(topo_path, output, variable, table, south_table, table_from, table_o
         for path, lats, rows in files:
             lines = ["# upper_latitude, 13 PFT percentages (climpy pft --table)"]
             lines += [",".join([f"{la:g}", *(f"{v:g}" for v in r)]) for la, r in zip(lats, rows)]
-            path.write_text("\n".join(lines) + "\n")
+            write_bytes(path, "\n".join(lines) + "\n", option_name="--table-out")
             click.echo(f"wrote {path}")
 
 
