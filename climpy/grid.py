@@ -59,7 +59,6 @@ __all__ = [
     "fold_partner",
     "halo",
     "label_bodies",
-    "orca_fold_partner",
     "polygon_area",
     "singular_points",
     "sync_duplicates",
@@ -149,10 +148,6 @@ def fold_partner(
         # row ny-2: i=0 would be ill-defined, but only its eastern half is duplicated
         return j2, i2
     raise GridError(f"unknown north fold {fold!r}; expected 'T' or 'F'")
-
-
-#: Alias of :func:`fold_partner` (the name used in the design notes).
-orca_fold_partner = fold_partner
 
 
 def _duplicate_rows_mask(shape: tuple[int, int], fold: NorthFold | None) -> np.ndarray:
