@@ -462,28 +462,14 @@ def to_routing_file(routed: xr.Dataset) -> xr.Dataset:
         raise InputError(f"routing dataset lacks {missing}; build it with climpy.routing.route")
     r = routed.sortby("lat", ascending=False)
     lon2, lat2 = np.meshgrid(r["lon"].values, r["lat"].values)
+    def nav(values: np.ndarray, units: str, limit: float, long_name: str) -> tuple:
+        attrs = {"units": units, "valid_min": np.float32(-limit), "valid_max": np.float32(limit)}
+        return (("y", "x"), values.astype(np.float32), {**attrs, "long_name": long_name})
+
     out = xr.Dataset(
         coords={
-            "nav_lon": (
-                ("y", "x"),
-                lon2.astype(np.float32),
-                {
-                    "units": "degrees_east",
-                    "valid_min": np.float32(-180.0),
-                    "valid_max": np.float32(180.0),
-                    "long_name": "Longitude",
-                },
-            ),
-            "nav_lat": (
-                ("y", "x"),
-                lat2.astype(np.float32),
-                {
-                    "units": "degrees_north",
-                    "valid_min": np.float32(-90.0),
-                    "valid_max": np.float32(90.0),
-                    "long_name": "Latitude",
-                },
-            ),
+            "nav_lon": nav(lon2, "degrees_east", 180.0, "Longitude"),
+            "nav_lat": nav(lat2, "degrees_north", 90.0, "Latitude"),
         }
     )
     for name, (units, long_name) in _ROUTING_ATTRS.items():

@@ -208,9 +208,9 @@ def atomic_output(
     Parameters
     ----------
     path : path
-        Target file.
+        The file to replace (or create).
     option_name : str
-        How the path is called in error messages (``--output`` from the CLI).
+        Name of the path in error messages, e.g. ``--output``.
     mode : int
         Permission bits of the written file.
     make_parents : bool
