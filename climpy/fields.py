@@ -19,6 +19,7 @@ from climpy.names import BATHY_NAMES, LAT_NAMES, LON_NAMES, OCEAN_LAT, OCEAN_LON
 __all__ = [
     "cells_array",
     "depth_field",
+    "flag_dataset",
     "modified",
     "ocean_field",
     "ocean_grid_coords",
@@ -86,6 +87,22 @@ def out_coords(ds: xr.Dataset, name: str) -> dict:
         if c in ds.variables and c not in coords and ds[c].dims == ds[name].dims:
             coords[c] = ds[c]
     return coords
+
+
+def flag_dataset(
+    ds: xr.Dataset, name: str, var: str, flags: np.ndarray, long_name: str, meanings: str, prov: dict
+) -> xr.Dataset:
+    """Return a Dataset on the grid of ``ds[name]`` with the CF flag map ``var`` (0, 1, ... per meaning)."""
+    out = xr.Dataset(coords=out_coords(ds, name))
+    attrs = {
+        "units": "1",
+        "long_name": long_name,
+        "flag_values": np.arange(len(meanings.split()), dtype=np.int8),
+        "flag_meanings": meanings,
+        **prov,
+    }
+    out[var] = xr.DataArray(flags, dims=ds[name].dims, attrs=attrs)
+    return out
 
 
 def modified(ds: xr.Dataset, name: str, values: np.ndarray, note: str) -> xr.Dataset:

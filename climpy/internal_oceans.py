@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from climpy.exceptions import InputError
-from climpy.fields import cells_array, modified, ocean_field, ocean_mask, out_coords
+from climpy.fields import cells_array, flag_dataset, modified, ocean_field, ocean_mask, out_coords
 from climpy.grid import Grid
 from climpy.provenance import provenance
 
@@ -263,17 +263,14 @@ def pole_problems(
         flag[minority] = 2
     canon = grid.canonical_mask
     prov = provenance("climpy.internal_oceans.pole_problems", dict(variable=name, south=south, north=north))
-    out = xr.Dataset(coords=out_coords(ds, name))
-    out["pole_problem"] = xr.DataArray(
+    out = flag_dataset(
+        ds,
+        name,
+        "pole_problem",
         flag,
-        dims=ds[name].dims,
-        attrs={
-            "units": "1",
-            "long_name": f"pole rule breaks (1 ocean south of {south}, 2 mixed north of {north})",
-            "flag_values": np.array([0, 1, 2], dtype=np.int8),
-            "flag_meanings": "ok ocean_near_south_pole minority_type_near_north_pole",
-            **prov,
-        },
+        f"pole rule breaks (1 ocean south of {south}, 2 mixed north of {north})",
+        "ok ocean_near_south_pole minority_type_near_north_pole",
+        prov,
     )
     out["n_pole_problems"] = xr.DataArray(
         np.int64((flag[canon] > 0).sum()),

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from climpy.exceptions import InputError
-from climpy.fields import cells_array, modified, ocean_field, ocean_mask, out_coords
+from climpy.fields import cells_array, flag_dataset, modified, ocean_field, ocean_mask
 from climpy.grid import Grid, halo, sync_duplicates
 from climpy.provenance import provenance
 
@@ -107,18 +107,8 @@ def passages(ds: xr.Dataset, *, variable: str | None = None) -> xr.Dataset:
     canon = grid.canonical_mask
     jj, ii = np.nonzero((kinds > 0) & canon)
     prov = provenance("climpy.passages.passages", dict(variable=name, **grid.kw))
-    out = xr.Dataset(coords=out_coords(ds, name))
-    out["passage"] = xr.DataArray(
-        kinds,
-        dims=ds[name].dims,
-        attrs={
-            "units": "1",
-            "long_name": "diffusive passage cells (1 meridional, 2 zonal)",
-            "flag_values": np.array([0, 1, 2], dtype=np.int8),
-            "flag_meanings": "none meridional zonal",
-            **prov,
-        },
-    )
+    long_name = "diffusive passage cells (1 meridional, 2 zonal)"
+    out = flag_dataset(ds, name, "passage", kinds, long_name, "none meridional zonal", prov)
     cell_attrs = {"units": "1", **prov}
     out["cell_j"] = xr.DataArray(
         jj.astype(np.int64), dims="cell", attrs={**cell_attrs, "long_name": "row index of passage cell"}
