@@ -36,7 +36,10 @@ def _level(verbosity: int) -> int:
 
 def _formatter(json_lines: bool) -> logging.Formatter:
     if json_lines:
-        from pythonjsonlogger.json import JsonFormatter
+        try:
+            from pythonjsonlogger.json import JsonFormatter
+        except ImportError:  # python-json-logger < 3
+            from pythonjsonlogger.jsonlogger import JsonFormatter  # type: ignore[no-redef]
         return JsonFormatter(_JSON_FIELDS)
     return logging.Formatter(_FORMAT)
 
