@@ -90,7 +90,7 @@ def ahmcoef(
         raise InputError(f"ahmcoef: band {band} is empty; give (south, north) latitudes with south < north")
     bathy = depth_field(ds, variable)
     nav_lat, nav_lon = ocean_grid_coords(ds)
-    grid = Grid.from_dataset(xr.Dataset(coords={"nav_lat": nav_lat, "nav_lon": nav_lon}))
+    grid = Grid.curvilinear(nav_lat.values, nav_lon.values)
     if periodic is None:
         periodic = grid.periodic_x
     depth = np.asarray(bathy.values, dtype=float)

@@ -536,13 +536,7 @@ class Grid:
                 f"coordinates {lat_name!r} {lat.dims} and {lon_name!r} {lon.dims} must both be 1-D or both "
                 "2-D (y, x) of the same shape"
             )
-        lat2 = np.asarray(lat.values, dtype=float)
-        lon2 = np.asarray(lon.values, dtype=float)
-        shape = lat2.shape
-        overlap = detect_overlap(lat2, lon2)
-        fold = detect_north_fold(lat2, lon2)
-        kind: GridKind = "orca" if (overlap or fold) else "curvilinear"
-        periodic = bool(overlap) or _wraps_2d(lon2)
+        shape = lat.shape
         area = None
         if "area" in ds.variables and ds["area"].shape == shape:
             area = np.asarray(ds["area"].values, dtype=float)
@@ -553,10 +547,31 @@ class Grid:
                 clat = _corners_from_bounds(blat.values, shape)
                 clon = _corners_from_bounds(blon.values, shape)
                 area = polygon_area(clat, clon)
+        return cls.curvilinear(lat.values, lon.values, area=area)
+
+    @classmethod
+    def curvilinear(cls, lat, lon, *, area=None) -> Grid:
+        """Build a grid from 2-D cell centres (degrees), detecting the ORCA overlap and north fold.
+
+        Parameters
+        ----------
+        lat, lon : array (ny, nx), degrees
+        area : array (ny, nx), m2, optional
+            Cell areas; without them :attr:`cell_area` approximates them from the centres.
+        """
+        lat2 = np.asarray(lat, dtype=float)
+        lon2 = np.asarray(lon, dtype=float)
+        if lat2.ndim != 2 or lon2.shape != lat2.shape:
+            raise GridError(f"curvilinear grids need 2-D lat/lon of one shape: {lat2.shape}, {lon2.shape}")
+        shape = lat2.shape
+        overlap = detect_overlap(lat2, lon2)
+        fold = detect_north_fold(lat2, lon2)
+        kind: GridKind = "orca" if (overlap or fold) else "curvilinear"
+        periodic = bool(overlap) or _wraps_2d(lon2)
         if area is None:
             logger.debug("grid %s %s: no area or cell bounds; Grid.area is None", kind, shape)
         logger.debug("grid %s %s: overlap=%d north_fold=%s periodic=%s", kind, shape, overlap, fold, periodic)
-        return cls(kind, shape, lat2, lon2, periodic, overlap, fold, area)
+        return cls(kind, shape, lat2, lon2, periodic, overlap, fold, area)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ identity
     def fingerprint(self) -> str:

@@ -256,7 +256,7 @@ def _smooth_steep(q, depth, ocean, threshold, min_heatflow, nav_lat, nav_lon):
     Neighbours come from :meth:`climpy.grid.Grid.neighbours` (8-connected, across the periodic
     seam, the ORCA overlap columns and the north fold); duplicated cells are synchronised after.
     """
-    grid = Grid.from_dataset(xr.Dataset(coords={"nav_lat": nav_lat, "nav_lon": nav_lon}))
+    grid = Grid.curvilinear(nav_lat.values, nav_lon.values)
     grad = np.abs(np.gradient(np.gradient(np.where(ocean, depth, 0.0), axis=0), axis=1))
     steep = ocean & (grad > threshold) & (q > min_heatflow)
     if not steep.any():

@@ -247,7 +247,7 @@ def coupling_weights(
     atm = atmosphere_grid() if atm is None else atm
     olat, olon, clat, clon = _ocean_corners(ocean)
     ny, nx = olat.shape
-    grid = Grid.from_dataset(xr.Dataset(coords={"lat": (("y", "x"), olat), "lon": (("y", "x"), olon)}))
+    grid = Grid.curvilinear(olat, olon)
     dup = grid.duplicate_mask.ravel()
     clat_f = clat.reshape(-1, clat.shape[-1])
     clon_f = clon.reshape(-1, clon.shape[-1])
