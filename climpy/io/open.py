@@ -303,6 +303,22 @@ def _provenance(func: str, path: PathLike, **kw) -> str:
     return provenance(f"climpy.io.{func}", shown, args=(os.path.basename(str(path)),))["provenance"]
 
 
+def _read_field(path: PathLike, variable: str | None, preferred: tuple[str, ...], what: str, time_index):
+    """Read a file and pick its 2-D field: source, Dataset, name, field, coordinate names and values."""
+    source = _source(path)
+    ds = _promote_degree_variables(open_dataset(path))
+    name = _pick_variable(ds, variable, preferred, source, what)
+    da = ds[name]
+    lat_name, lon_name = _find_latlon(ds, da, source)
+    hdims = {str(d) for d in (*ds[lat_name].dims, *ds[lon_name].dims)}
+    da = _select_2d(da, hdims, time_index, source)
+    if da.ndim != 2:
+        raise InputError(f"{source}: variable {name!r} has dims {da.dims}; expected 2 horizontal dims")
+    lat_v = np.asarray(ds[lat_name].values, dtype=np.float64)
+    lon_v = np.asarray(ds[lon_name].values, dtype=np.float64)
+    return source, ds, name, da, (lat_name, lon_name), (lat_v, lon_v)
+
+
 def open_topography(
     path: PathLike,
     variable: str | None = None,
@@ -339,17 +355,9 @@ def open_topography(
         duplicated coordinates; extra dimensions; all-NaN, NaN holes (``nan_policy="error"``); values
         not in metres; all land or all ocean. The message names the file, the variable and the fix.
     """
-    source = _source(path)
-    ds = _promote_degree_variables(open_dataset(path))
-    name = _pick_variable(ds, variable, TOPO_NAMES + BATHY_NAMES, source, "topography")
-    da = ds[name]
-    lat_name, lon_name = _find_latlon(ds, da, source)
-    hdims = {str(d) for d in (*ds[lat_name].dims, *ds[lon_name].dims)}
-    da = _select_2d(da, hdims, time_index, source)
-    if da.ndim != 2:
-        raise InputError(f"{source}: variable {name!r} has dims {da.dims}; expected 2 horizontal dims")
-    lat_v = np.asarray(ds[lat_name].values, dtype=np.float64)
-    lon_v = np.asarray(ds[lon_name].values, dtype=np.float64)
+    source, ds, name, da, (lat_name, lon_name), (lat_v, lon_v) = _read_field(
+        path, variable, TOPO_NAMES + BATHY_NAMES, "topography", time_index
+    )
 
     raw = np.asarray(da.values, dtype=np.float64)
     positive_down = _positive_down(da, raw)
@@ -513,15 +521,9 @@ def open_bathymetry(
     InputError
         As :func:`open_topography`.
     """
-    source = _source(path)
-    ds = _promote_degree_variables(open_dataset(path))
-    name = _pick_variable(ds, variable, BATHY_NAMES + TOPO_NAMES, source, "bathymetry")
-    da = ds[name]
-    lat_name, lon_name = _find_latlon(ds, da, source)
-    hdims = {str(d) for d in (*ds[lat_name].dims, *ds[lon_name].dims)}
-    da = _select_2d(da, hdims, time_index, source)
-    lat_v = np.asarray(ds[lat_name].values, dtype=np.float64)
-    lon_v = np.asarray(ds[lon_name].values, dtype=np.float64)
+    source, ds, name, da, (lat_name, lon_name), (lat_v, lon_v) = _read_field(
+        path, variable, BATHY_NAMES + TOPO_NAMES, "bathymetry", time_index
+    )
     if lat_v.ndim == 1:
         logger.info("%s: regular lat/lon grid; broadcast to 2-D nav_lat/nav_lon on (y, x)", source)
         da = da.transpose(ds[lat_name].dims[0], ds[lon_name].dims[0])
