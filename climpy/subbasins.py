@@ -136,8 +136,8 @@ def subbasins(
     canon = grid.canonical_mask
     world = (labels == 1) & canon
     nodes = np.flatnonzero(world)
-    lat = np.asarray(grid.lat, dtype=float)
-    lon = np.asarray(grid.lon, dtype=float)
+    lat = np.array(grid.lat, dtype=float)  # writeable: the kernels are compiled for writeable arrays
+    lon = np.array(grid.lon, dtype=float)
     snapped = _snap_seeds(seeds, lat, lon, nodes)
 
     names = list(BASINS)
