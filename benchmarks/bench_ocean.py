@@ -52,10 +52,11 @@ def _measure(func, *args, **kwargs) -> tuple[float, float, float]:
 
 
 def _rows(label: str, ds: xr.Dataset, cases) -> list[tuple]:
-    from climpy.internal_oceans import grid_topology, ocean_mask
+    from climpy.fields import ocean_mask
+    from climpy.grid import Grid
 
     mask = ocean_mask(ds)
-    g = grid_topology(ds)
+    g = Grid.from_dataset(ds)
     base_wall, base_cpu, base_peak = _measure(ndimage.label, mask)
     rows = [(label, "baseline: scipy.ndimage.label", mask.size, base_wall, base_cpu, 1.0, base_peak)]
     for name, func in cases:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import InputError
-from climpy.heatflow import _bathymetry, ocean_grid_coords
+from climpy.fields import depth_field, ocean_grid_coords
+from climpy.grid import Grid, sync_duplicates
+from climpy.provenance import provenance
 
 __all__ = ["DEFAULT_TAPER", "ahmcoef"]
 
@@ -81,25 +82,23 @@ def ahmcoef(
     ORCA2 row numbers; where two western boundaries are within the taper length, a cell takes the
     taper of the nearest one (the legacy tool took the farthest, i.e. the smaller viscosity).
     """
-    from climpy.io.grid import Grid
-
     taper_arr = np.asarray(list(taper), dtype=float)
     if taper_arr.size == 0 or np.any(taper_arr < 0) or np.any(taper_arr > 100):
         raise InputError(f"ahmcoef: taper {list(taper)} must be a non-empty list of values in 0..100 (%)")
     lo, hi = band
     if not lo < hi:
         raise InputError(f"ahmcoef: band {band} is empty; give (south, north) latitudes with south < north")
-    bathy = _bathymetry(ds, variable)
+    bathy = depth_field(ds, variable)
     nav_lat, nav_lon = ocean_grid_coords(ds)
-    grid = Grid.from_dataset(xr.Dataset(coords={"nav_lat": nav_lat, "nav_lon": nav_lon}))
+    grid = Grid.curvilinear(nav_lat.values, nav_lon.values)
     if periodic is None:
         periodic = grid.periodic_x
     depth = np.asarray(bathy.values, dtype=float)
     ocean_full = np.isfinite(depth) & (depth > 0)
     ny, nx = depth.shape
     ov = grid.overlap if periodic else 0
-    x0, x1 = (1, nx - 1) if ov == 2 else (0, nx)
-    ocean = ocean_full[:, x0:x1]
+    cols = grid.unique_columns if periodic else slice(0, nx)
+    ocean = ocean_full[:, cols]
 
     def east_shift(a: np.ndarray) -> np.ndarray:
         # value of the western neighbour at each cell (periodic or closed boundary)
@@ -118,14 +117,12 @@ def ahmcoef(
         assigned |= reach
     core = taper_arr[dist]
 
-    lat = np.asarray(nav_lat.values)[:, x0:x1]
+    lat = np.asarray(nav_lat.values)[:, cols]
     in_band = (lat >= lo) & (lat <= hi)
     icof_core = np.where(in_band & ocean, core, outside)
     icof = np.empty((ny, nx))
-    icof[:, x0:x1] = icof_core
-    if ov == 2:
-        icof[:, 0] = icof[:, nx - 2]
-        icof[:, nx - 1] = icof[:, 1]
+    icof[:, cols] = icof_core
+    icof = sync_duplicates(icof, overlap=ov)  # the overlap columns only, as the legacy tool
     logger.info(
         "ahmcoef: band %s..%s N covers %d ocean cells, %d reduced below %s",
         lo,
@@ -144,9 +141,11 @@ def ahmcoef(
                     "valid_max": 100.0,
                     "units": "%",
                     "long_name": "lateral eddy viscosity reduction coefficient",
-                    "climpy_function": "climpy.ahmcoef.ahmcoef",
-                    "climpy_version": __version__,
-                    "method": f"band {lo}..{hi} degrees_north, western-boundary taper {list(taper_arr)}",
+                    **provenance(
+                        "climpy.ahmcoef.ahmcoef",
+                        dict(variable=variable, band=band, outside=outside, periodic=periodic),
+                        method=f"band {lo}..{hi} degrees_north, western-boundary taper {list(taper_arr)}",
+                    ),
                 },
             )
         },

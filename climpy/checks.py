@@ -31,15 +31,10 @@ import xarray as xr
 from scipy import ndimage
 
 from climpy.exceptions import GridError, InputError
-from climpy.internal_oceans import (
-    GridTopology,
-    grid_topology,
-    internal_oceans,
-    ocean_field,
-    ocean_mask,
-    pole_problems,
-)
-from climpy.kernels.labels import canonical_mask
+from climpy.fields import ocean_field, ocean_mask
+from climpy.geo import lon_diff, unit_vectors
+from climpy.grid import Grid
+from climpy.internal_oceans import internal_oceans, pole_problems
 from climpy.passages import passages
 
 __all__ = [
@@ -52,7 +47,6 @@ __all__ = [
     "check_singular_points",
     "check_subbasins",
     "run_checks",
-    "singular_points",
 ]
 
 logger = logging.getLogger(__name__)
@@ -137,7 +131,7 @@ def _cells(mask: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- grid matching
-def _nearest_index(atm: GridTopology, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_index(atm: Grid, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Find the indices (j, i) of the atmosphere cell nearest to each point (degrees)."""
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
@@ -152,19 +146,15 @@ def _nearest_index(atm: GridTopology, lat: np.ndarray, lon: np.ndarray) -> tuple
         )
         j = np.clip(np.rint(jpos).astype(np.int64), 0, a_lat.size - 1)
         step = a_lon[1] - a_lon[0]
-        ipos = ((lon - a_lon[0] + 180.0) % 360.0 - 180.0) / step
+        ipos = lon_diff(lon, a_lon[0]) / step
         ipos = np.where(ipos < -0.5, ipos + 360.0 / abs(step), ipos)
         i = np.rint(ipos).astype(np.int64)
         i = i % a_lon.size if atm.periodic_x else np.clip(i, 0, a_lon.size - 1)
         return j, i
     from scipy.spatial import cKDTree  # curvilinear atmosphere grid: nearest centre in 3-D
 
-    def xyz(la, lo):
-        p, q = np.deg2rad(la), np.deg2rad(lo)
-        return np.stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)], axis=-1)
-
-    tree = cKDTree(xyz(atm.lat.ravel(), atm.lon.ravel()))
-    _, k = tree.query(xyz(lat.ravel(), lon.ravel()))
+    tree = cKDTree(unit_vectors(atm.lat.ravel(), atm.lon.ravel()))
+    _, k = tree.query(unit_vectors(lat.ravel(), lon.ravel()))
     j, i = np.divmod(k.reshape(lat.shape), atm.shape[1])
     return j, i
 
@@ -206,12 +196,12 @@ def check_masks_atm_routing(
     GridError
         If the routing grid's cell centres are not those of the topography.
     """
-    atm = grid_topology(topo)
-    rgrid = grid_topology(routing)
+    atm = Grid.from_dataset(topo)
+    rgrid = Grid.from_dataset(routing)
     land_r = _routing_land(routing, routing_variable)
     j, i = _nearest_index(atm, rgrid.lat, rgrid.lon)
     dlat = np.abs(atm.lat[j, i] - rgrid.lat)
-    dlon = np.abs((atm.lon[j, i] - rgrid.lon + 180.0) % 360.0 - 180.0)
+    dlon = np.abs(lon_diff(atm.lon[j, i], rgrid.lon))
     if rgrid.shape != atm.shape or max(float(dlat.max()), float(dlon.max())) > 1e-3:
         raise GridError(
             f"routing grid {rgrid.shape} is not the topography grid {atm.shape} (largest centre offset "
@@ -248,15 +238,15 @@ def check_masks_atm_ocean(topo: xr.Dataset, bathy: xr.Dataset, *, variable: str 
         atmosphere neighbourhood of their centre; else ``warning`` listing coastal disagreements;
         else ``ok``.
     """
-    atm = grid_topology(topo)
-    og = grid_topology(bathy)
+    atm = Grid.from_dataset(topo)
+    og = Grid.from_dataset(bathy)
     ocean_a = ocean_mask(topo, variable)
     ocean_o = ocean_mask(bathy)
     j, i = _nearest_index(atm, og.lat, og.lon)
     mode = ("nearest", "wrap" if atm.periodic_x else "nearest")
     any_ocean = ndimage.maximum_filter(ocean_a, size=3, mode=mode)
     any_land = ndimage.maximum_filter(~ocean_a, size=3, mode=mode)
-    canon = canonical_mask(og.shape, overlap=og.overlap, fold=og.fold)
+    canon = og.canonical_mask
     differ = (ocean_o != ocean_a[j, i]) & canon
     clear = ((ocean_o & ~any_ocean[j, i]) | (~ocean_o & ~any_land[j, i])) & canon
     if clear.any():
@@ -302,8 +292,8 @@ def check_min_depth(
     v = np.asarray(bathy[name].values, dtype=float)
     depth = v if down else -v
     ocean = ocean_mask(bathy, name)
-    g = grid_topology(bathy)
-    canon = canonical_mask(g.shape, overlap=g.overlap, fold=g.fold)
+    g = Grid.from_dataset(bathy)
+    canon = g.canonical_mask
     shallow = ocean & (depth < min_depth) & canon
     if shallow.any():
         return CheckResult(
@@ -319,27 +309,6 @@ def check_min_depth(
     )
 
 
-def singular_points(shape: tuple[int, int], *, overlap: int, fold: str | None) -> np.ndarray:
-    """Physical cells (n, 2) touching the singular points (north-fold pivots) of an ORCA grid.
-
-    F fold: the pivots lie between columns 0|1 and nx/2-1|nx/2 of row ny-2 (the cells on either
-    side). T fold: the pivots are the T points (ny-2, 1) and (ny-2, nx/2). No fold: none.
-    """
-    ny, nx = shape
-    if fold is None:
-        return np.zeros((0, 2), dtype=np.int64)
-    half = (nx - overlap) // 2
-    if fold == "F":
-        cols = (
-            [1, nx - 2, half - 1 + overlap // 2, half + overlap // 2]
-            if overlap
-            else [0, nx - 1, half - 1, half]
-        )
-    else:
-        cols = [1, half + overlap // 2] if overlap else [0, half]
-    return np.array(sorted({(ny - 2, c) for c in cols}), dtype=np.int64)
-
-
 def check_singular_points(bathy: xr.Dataset, *, variable: str | None = None) -> CheckResult:
     """Check that the singular points of an ORCA grid (its north-fold pivots) are land.
 
@@ -348,8 +317,8 @@ def check_singular_points(bathy: xr.Dataset, *, variable: str | None = None) -> 
     CheckResult
         ``error`` listing the pivot cells that are ocean, ``ok`` otherwise or on grids without a fold.
     """
-    g = grid_topology(bathy)
-    pts = singular_points(g.shape, overlap=g.overlap, fold=g.fold)
+    g = Grid.from_dataset(bathy)
+    pts = g.singular_points()
     if pts.size == 0:
         return CheckResult("singular points", "ok", "grid has no north fold (not ORCA); nothing to check")
     ocean = ocean_mask(bathy, variable)
@@ -403,8 +372,8 @@ def check_subbasins(bathy: xr.Dataset, subbasins: xr.Dataset, *, variable: str |
             f"sub-basin masks have shape {masks.shape[1:]} but the bathymetry {ocean.shape}; "
             "recompute them on this ocean grid (climpy subbasins)"
         )
-    g = grid_topology(bathy)
-    canon = canonical_mask(g.shape, overlap=g.overlap, fold=g.fold)
+    g = Grid.from_dataset(bathy)
+    canon = g.canonical_mask
     count = masks.sum(axis=0)
     bad = ((~ocean & (count > 0)) | (count > 1)) & canon
     if bad.any():
@@ -445,8 +414,8 @@ def _internal(ds: xr.Dataset, grid: str) -> CheckResult:
 
 
 def _canon(ds: xr.Dataset) -> np.ndarray:
-    g = grid_topology(ds)
-    return canonical_mask(g.shape, overlap=g.overlap, fold=g.fold)
+    g = Grid.from_dataset(ds)
+    return g.canonical_mask
 
 
 def _passages(ds: xr.Dataset, grid: str) -> CheckResult:

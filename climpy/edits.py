@@ -8,7 +8,9 @@ another grid raises :class:`~climpy.exceptions.EditReplayError`, unless ``map_by
 in which case each edited cell is mapped to the nearest cell of the new grid by great-circle distance.
 
 Edit files are JSON (``.json``, human-readable) or NetCDF (``.nc``, compact for large selections).
-Both hold the same fields; see :meth:`EditFile.to_dict` for the JSON schema.
+Both hold the same fields; see :meth:`EditFile.to_dict` for the JSON schema. This module is the
+model and its replay, with no file I/O of its own: reading and writing edit files, and standalone
+replay scripts, are :mod:`climpy.io.edits`.
 
 Operations (``op``)
 -------------------
@@ -31,7 +33,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,9 @@ import xarray as xr
 from climpy import __version__
 from climpy._typing import EditOp, PathLike
 from climpy.exceptions import EditReplayError, InputError
+from climpy.geo import unit_vectors
+from climpy.grid import Grid
+from climpy.names import BOUNDS_NAMES, LAT_NAMES, LON_NAMES
 
 __all__ = [
     "FORMAT",
@@ -54,9 +58,7 @@ __all__ = [
     "apply_operation",
     "cell_coordinates",
     "editable_variables",
-    "export_replay_script",
     "grid_fingerprint",
-    "load_edits",
     "step_edits",
 ]
 
@@ -69,10 +71,6 @@ FORMAT_VERSION = 1
 #: The valid operation names.
 OPS: tuple[str, ...] = ("set", "add", "scale")
 
-_LAT_NAMES = ("lat", "nav_lat", "latitude", "y_lat")
-_LON_NAMES = ("lon", "nav_lon", "longitude", "x_lon")
-
-
 # --------------------------------------------------------------------------------------------
 # grid identity
 # --------------------------------------------------------------------------------------------
@@ -83,7 +81,7 @@ def _coord_arrays(ds: xr.Dataset, variable: str) -> list[tuple[str, np.ndarray]]
     for dim in da.dims:
         if dim in ds.coords:
             out.append((str(dim), np.asarray(ds[dim].values)))
-    for name in (*_LAT_NAMES, *_LON_NAMES):
+    for name in (*LAT_NAMES, *LON_NAMES):
         if name in ds.variables and name not in da.dims and set(ds[name].dims) <= set(da.dims):
             if ds[name].ndim >= 2:
                 order = [d for d in da.dims if d in ds[name].dims]
@@ -92,11 +90,7 @@ def _coord_arrays(ds: xr.Dataset, variable: str) -> list[tuple[str, np.ndarray]]
 
 
 def _io_grid_fingerprint(ds: xr.Dataset, variable: str) -> str | None:
-    """Return :meth:`climpy.io.grid.Grid.fingerprint` when it describes ``variable``'s grid, else None."""
-    try:
-        from climpy.io.grid import Grid
-    except ImportError:  # climpy.io not available: fall back to our own hash
-        return None
+    """Return :meth:`climpy.grid.Grid.fingerprint` when it describes ``variable``'s grid, else None."""
     da = ds[variable]
     try:
         grid = Grid.from_dataset(ds)
@@ -125,7 +119,7 @@ def grid_fingerprint(ds: xr.Dataset, variable: str) -> str:
     Returns
     -------
     str
-        ``"grid:<hex>"``, the :class:`climpy.io.grid.Grid` fingerprint, when the variable lies on a
+        ``"grid:<hex>"``, the :class:`climpy.grid.Grid` fingerprint, when the variable lies on a
         lat/lon or curvilinear grid in (lat, lon)/(y, x) order; otherwise (tables, other dims orders)
         ``"sha256:<hex>"`` of the dims, shape and coordinate values. Coordinates are compared as
         float64 rounded to 1e-6, so a float32 copy of the same grid has the same fingerprint; the
@@ -161,11 +155,11 @@ def cell_coordinates(ds: xr.Dataset, variable: str) -> tuple[np.ndarray, np.ndar
     if da.ndim != 2:
         return None
     lat = lon = None
-    for name in _LAT_NAMES:
+    for name in LAT_NAMES:
         if name in ds.variables:
             lat = ds[name]
             break
-    for name in _LON_NAMES:
+    for name in LON_NAMES:
         if name in ds.variables:
             lon = ds[name]
             break
@@ -183,7 +177,7 @@ def cell_coordinates(ds: xr.Dataset, variable: str) -> tuple[np.ndarray, np.ndar
 
 def editable_variables(ds: xr.Dataset) -> list[str]:
     """Names of the data variables an editor can edit: numeric, 2-D, not a coordinate."""
-    coords_like = set(_LAT_NAMES) | set(_LON_NAMES) | {"bounds_lat", "bounds_lon", "area"}
+    coords_like = set(LAT_NAMES) | set(LON_NAMES) | set(BOUNDS_NAMES)
     return [
         str(name)
         for name, da in ds.data_vars.items()
@@ -445,160 +439,11 @@ class EditFile:
                         "the file is corrupted or was written for another grid"
                     )
 
-    def to_dataset(self) -> xr.Dataset:
-        """NetCDF form: one row per edited cell, operations as a ragged index ``cell_op``."""
-        n = [op.size for op in self.operations]
-        cell_op = np.repeat(np.arange(len(n), dtype=np.int32), n)
-        data: dict[str, Any] = {"cell_op": ("cell", cell_op, {"long_name": "operation of each cell"})}
-        for axis, dim in enumerate(self.dims):
-            vals = (
-                np.concatenate([op.index[axis] for op in self.operations])
-                if self.operations
-                else np.zeros(0, np.int64)
-            )
-            data[f"index_{dim}"] = ("cell", vals, {"long_name": f"grid index along {dim}"})
-        values = [np.broadcast_to(np.asarray(op.value, np.float64), (op.size,)) for op in self.operations]
-        data["cell_value"] = ("cell", np.concatenate(values) if values else np.zeros(0), {})
-        have_ll = all(op.lat is not None for op in self.operations) and bool(self.operations)
-        if have_ll:
-            data["cell_lat"] = ("cell", np.concatenate([op.lat for op in self.operations]))  # type: ignore[misc]
-            data["cell_lon"] = ("cell", np.concatenate([op.lon for op in self.operations]))  # type: ignore[misc]
-        data["op_name"] = ("op", np.array([op.op for op in self.operations], dtype=object))
-        data["op_scalar"] = (
-            "op",
-            np.array([isinstance(op.value, float) for op in self.operations], dtype=np.int8),
-        )
-        data["op_selection"] = (
-            "op",
-            np.array([json.dumps(op.selection) for op in self.operations], dtype=object),
-        )
-        header = self.to_dict()
-        header.pop("operations")
-        ds = xr.Dataset(data)
-        ds.attrs = {k: json.dumps(v) if isinstance(v, list) else v for k, v in header.items()}
-        ds.attrs["title"] = f"climpy edit file for variable {self.variable}"
-        return ds
-
-    @classmethod
-    def from_dataset(cls, ds: xr.Dataset, *, where: str = "edit file") -> EditFile:
-        """Inverse of :meth:`to_dataset`."""
-        try:
-            d: dict[str, Any] = dict(ds.attrs)
-            d["dims"] = json.loads(d["dims"])
-            d["shape"] = json.loads(d["shape"])
-            d["version"] = int(d["version"])
-            cell_op = ds["cell_op"].values
-            ops = []
-            for k in range(ds.sizes.get("op", 0)):
-                sel = cell_op == k
-                value: Any = ds["cell_value"].values[sel]
-                if int(ds["op_scalar"].values[k]):
-                    value = float(value[0]) if value.size else 0.0
-                o = {
-                    "op": str(ds["op_name"].values[k]),
-                    "index": [ds[f"index_{dim}"].values[sel] for dim in d["dims"]],
-                    "value": value,
-                    "selection": json.loads(str(ds["op_selection"].values[k])),
-                }
-                if "cell_lat" in ds:
-                    o["lat"] = ds["cell_lat"].values[sel]
-                    o["lon"] = ds["cell_lon"].values[sel]
-                ops.append(o)
-            d["operations"] = ops
-        except (KeyError, TypeError, ValueError) as err:
-            raise EditReplayError(
-                f"{where}: corrupted NetCDF edit file ({type(err).__name__}: {err}); "
-                "re-export it from the editor"
-            ) from err
-        return cls.from_dict(d, where=where)
-
     def save(self, path: PathLike) -> Path:
-        """Write atomically as JSON (``.json``) or NetCDF (``.nc``); a failed write keeps the old file.
+        """Write atomically as JSON (``.json``) or NetCDF (``.nc``): :func:`climpy.io.edits.save_edits`."""
+        from climpy.io.edits import save_edits
 
-        Returns
-        -------
-        Path
-            The written file.
-        """
-        p = Path(path)
-        if p.suffix == ".nc":
-            _atomic_netcdf(self.to_dataset(), p)
-        elif p.suffix == ".json":
-            _atomic_write_bytes(p, json.dumps(self.to_dict(), indent=1).encode())
-        else:
-            raise InputError(f"{p}: edit files end in .json or .nc; rename the output")
-        logger.info("wrote %d operations (%d cells) to %s", len(self.operations), self.n_cells, p)
-        return p
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    # A temp file in the same folder, then os.replace: readers see the old or the new file.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_netcdf(ds: xr.Dataset, path: Path) -> None:
-    try:  # the io helper's writer (fixed encoding, provenance) when it exists
-        from climpy.io.write import write_netcdf
-    except ImportError:
-        pass
-    else:
-        write_netcdf(ds, path)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="netcdf4")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def load_edits(path: PathLike) -> EditFile:
-    """Read an edit file (JSON or NetCDF).
-
-    Raises
-    ------
-    EditReplayError
-        If the file is unreadable or corrupted; the message names the file and the fix.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise EditReplayError(f"{p}: edit file not found; check the path")
-    head = p.read_bytes()[:8]
-    if head.startswith((b"CDF", b"\x89HDF")):
-        try:
-            with xr.open_dataset(p, engine="netcdf4") as ds:
-                ef = EditFile.from_dataset(ds.load(), where=str(p))
-        except EditReplayError:
-            raise
-        except Exception as err:
-            raise EditReplayError(f"{p}: cannot read the NetCDF edit file ({err}); re-export it") from err
-        ef.path = str(p)
-        return ef
-    try:
-        d = json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise EditReplayError(
-            f"{p}: corrupted edit file, not valid JSON ({err}); re-export it from the editor"
-        ) from err
-    ef = EditFile.from_dict(d, where=str(p))
-    ef.path = str(p)
-    return ef
-
+        return save_edits(self, path)
 
 def step_edits(ds: xr.Dataset, path: PathLike | None, *, variable: str | None = None) -> EditFile:
     """Return the hand edits of a pipeline step on ``ds``: the edit file at ``path``, or none yet.
@@ -624,6 +469,8 @@ def step_edits(ds: xr.Dataset, path: PathLike | None, *, variable: str | None = 
         If the file is missing or corrupted (the message names the file and the fix).
     """
     if path:
+        from climpy.io.edits import load_edits
+
         return load_edits(path)
     if variable is None:
         names = editable_variables(ds)
@@ -677,11 +524,7 @@ def _map_by_coords(ops: Sequence[Operation], target: tuple[np.ndarray, np.ndarra
 
     lat, lon = target
 
-    def xyz(la, lo):
-        la, lo = np.deg2rad(la), np.deg2rad(lo)
-        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-    tree = cKDTree(xyz(lat.ravel(), lon.ravel()))
+    tree = cKDTree(unit_vectors(lat.ravel(), lon.ravel()))
     mapped = []
     for k, op in enumerate(ops):
         if op.lat is None or op.lon is None:
@@ -689,7 +532,7 @@ def _map_by_coords(ops: Sequence[Operation], target: tuple[np.ndarray, np.ndarra
                 f"{where}: operation {k} has no cell coordinates, so it cannot be mapped onto "
                 "another grid; replay it on its own grid"
             )
-        _, flat = tree.query(xyz(op.lat, op.lon))
+        _, flat = tree.query(unit_vectors(op.lat, op.lon))
         flat = np.asarray(flat, dtype=np.int64)
         # several source cells may land in one target cell: keep the last one (replay order)
         _, last = np.unique(flat[::-1], return_index=True)
@@ -736,7 +579,11 @@ def apply_edits(
     """
     if isinstance(edits, (EditFile, str, os.PathLike)):
         edits = [edits]
-    files = [e if isinstance(e, EditFile) else load_edits(e) for e in edits]
+    if any(not isinstance(e, EditFile) for e in edits):
+        from climpy.io.edits import load_edits
+
+        edits = [e if isinstance(e, EditFile) else load_edits(e) for e in edits]
+    files = list(edits)
     out = ds.copy()
     arrays: dict[str, np.ndarray] = {}
     for ef in files:
@@ -803,72 +650,3 @@ def apply_edits(
         new.attrs.setdefault("long_name", name)
         out[name] = new
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# standalone replay script
-# --------------------------------------------------------------------------------------------
-_SCRIPT = '''#!/usr/bin/env python
-"""Replay hand edits on {variable!s}: generated by climpy {version} on {created}.
-
-{description}
-
-Usage: python {script} INPUT.nc OUTPUT.nc
-Needs only numpy and xarray (not climpy). Every operation is stored on explicit grid indices, so
-box, lasso and histogram selections replay exactly.
-"""
-import json
-import sys
-
-import numpy as np
-import xarray as xr
-
-EDITS = json.loads({payload!r})
-
-
-def main(src, dst):
-    ds = xr.open_dataset(src).load()
-    da = ds[EDITS["variable"]].transpose(*EDITS["dims"])
-    if list(da.shape) != EDITS["shape"]:
-        sys.exit(f"{{src}}: {{EDITS['variable']}} has shape {{list(da.shape)}}, the edits were made on "
-                 f"{{EDITS['shape']}}; use the input these edits were made for")
-    values = np.array(da.values, dtype=np.float64)
-    for op in EDITS["operations"]:
-        idx = tuple(np.asarray(i, dtype=np.int64) for i in op["index"])
-        value = np.asarray(op["value"], dtype=np.float64)
-        if op["op"] == "set":
-            values[idx] = value
-        elif op["op"] == "add":
-            values[idx] = values[idx] + value
-        else:  # scale: percent change
-            values[idx] = values[idx] * (1.0 + value / 100.0)
-    ds[EDITS["variable"]] = da.copy(data=values.astype(da.dtype)).transpose(*ds[EDITS["variable"]].dims)
-    ds.to_netcdf(dst)
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
-'''
-
-
-def export_replay_script(edits: EditFile, path: PathLike) -> Path:
-    """Write a standalone Python script that replays ``edits`` with numpy and xarray only.
-
-    The operations are embedded in the script, so it runs anywhere: ``python script.py in.nc out.nc``.
-    The written file is atomic and executable.
-    """
-    p = Path(path)
-    payload = json.dumps({k: v for k, v in edits.to_dict().items() if k != "description"})
-    text = _SCRIPT.format(
-        variable=edits.variable,
-        version=edits.climpy_version,
-        created=edits.created,
-        description=(edits.description or "(no description)").replace('"""', "'''"),
-        script=p.name,
-        payload=payload,
-    )
-    _atomic_write_bytes(p, text.encode())
-    os.chmod(p, 0o755)
-    return p

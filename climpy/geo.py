@@ -14,6 +14,8 @@ __all__ = [
     "cell_area_regular",
     "great_circle_distance",
     "is_periodic_lon",
+    "lon_diff",
+    "unit_vectors",
     "wrap_lon",
 ]
 
@@ -24,6 +26,18 @@ EARTH_RADIUS = 6_371_229.0
 def wrap_lon(lon, *, start: float = -180.0):
     """Wrap longitudes (degrees) into ``[start, start + 360)``."""
     return (np.asarray(lon, dtype=float) - start) % 360.0 + start
+
+
+def lon_diff(a, b) -> np.ndarray:
+    """Smallest signed difference ``a - b`` between longitudes (degrees), in ``[-180, 180)``."""
+    return wrap_lon(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))
+
+
+def unit_vectors(lat, lon) -> np.ndarray:
+    """Return the unit vectors (..., 3) of points given in degrees (x towards 0E, z north)."""
+    p = np.deg2rad(np.asarray(lat, dtype=float))
+    q = np.deg2rad(np.asarray(lon, dtype=float))
+    return np.stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)], axis=-1)
 
 
 def bounds_from_centres(centres, *, clip_lat: bool = False) -> np.ndarray:

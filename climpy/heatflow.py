@@ -14,8 +14,10 @@ import logging
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import InputError
+from climpy.fields import depth_field, ocean_grid_coords
+from climpy.grid import Grid
+from climpy.provenance import provenance
 
 __all__ = ["GDH1", "heatflow", "seafloor_age"]
 
@@ -31,59 +33,6 @@ GDH1 = {
     "depth_range": 2473.0,
     "decay": 0.0278,
 }
-
-_LAT_NAMES = ("nav_lat", "lat", "latitude")
-_LON_NAMES = ("nav_lon", "lon", "longitude")
-
-
-def ocean_grid_coords(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
-    """Return the 2-D ``(nav_lat, nav_lon)`` coordinates of an ocean-grid Dataset.
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        With 2-D latitude/longitude (y, x) named ``nav_lat``/``lat``/``latitude`` (and lon alike).
-
-    Returns
-    -------
-    nav_lat, nav_lon : DataArray (y, x), degrees
-        Renamed ``nav_lat``/``nav_lon`` with CF attributes.
-
-    Raises
-    ------
-    InputError
-        If no such coordinates exist.
-    """
-    lat = next((ds[n] for n in _LAT_NAMES if n in ds.variables), None)
-    lon = next((ds[n] for n in _LON_NAMES if n in ds.variables), None)
-    if lat is None or lon is None or lat.ndim != 2 or lon.shape != lat.shape:
-        raise InputError(
-            f"ocean grid dataset has no 2-D latitude/longitude among {sorted(map(str, ds.variables))}; "
-            "expected nav_lat/nav_lon (y, x) as in curvilinear.nc; open it with climpy.io.open_bathymetry"
-        )
-    nav_lat = xr.DataArray(
-        np.asarray(lat.values, dtype=float),
-        dims=lat.dims,
-        attrs={"units": "degrees_north", "long_name": "Latitude", "standard_name": "latitude"},
-    )
-    nav_lon = xr.DataArray(
-        np.asarray(lon.values, dtype=float),
-        dims=lon.dims,
-        attrs={"units": "degrees_east", "long_name": "Longitude", "standard_name": "longitude"},
-    )
-    return nav_lat, nav_lon
-
-
-def _bathymetry(ds: xr.Dataset, variable: str) -> xr.DataArray:
-    if variable not in ds.data_vars:
-        raise InputError(
-            f"bathymetry dataset has no variable {variable!r} (found {sorted(map(str, ds.data_vars))}); "
-            "pass variable=<name of the depth variable, metres positive down>"
-        )
-    da = ds[variable]
-    if da.ndim != 2:
-        raise InputError(f"bathymetry variable {variable!r} has dims {da.dims}; expected 2-D ('y', 'x')")
-    return da
 
 
 def seafloor_age(
@@ -216,7 +165,7 @@ def heatflow(
     ):
         if not val > 0:
             raise InputError(f"heatflow: parameter {name}={val!r} must be positive")
-    bathy = _bathymetry(ds, variable)
+    bathy = depth_field(ds, variable)
     nav_lat, nav_lon = ocean_grid_coords(ds)
     depth = np.asarray(bathy.values, dtype=float)
     ocean = np.isfinite(depth) & (depth > 0)
@@ -252,12 +201,14 @@ def heatflow(
                     "long_name": "heatflow",
                     "Minvalue=": 0.0,
                     "Maxvalue=": float(max_heatflow),
-                    "climpy_function": "climpy.heatflow.heatflow",
-                    "climpy_version": __version__,
-                    "method": (
-                        f"GDH1 depth-age inversion (Stein & Stein 1992), q={coefficient}/sqrt(age) capped at "
-                        f"{max_heatflow}, {shelf_heatflow} shallower than {shelf_depth} m, "
-                        f"max_age={max_age} Ma" + (", seafloor age grid" if age is not None else "")
+                    **provenance(
+                        "climpy.heatflow.heatflow",
+                        dict(variable=variable, coefficient=coefficient, max_heatflow=max_heatflow),
+                        method=(
+                            f"GDH1 depth-age inversion (Stein & Stein 1992), q={coefficient}/sqrt(age) "
+                            f"capped at {max_heatflow}, {shelf_heatflow} shallower than {shelf_depth} m, "
+                            f"max_age={max_age} Ma" + (", seafloor age grid" if age is not None else "")
+                        ),
                     ),
                 },
             ),
@@ -302,12 +253,10 @@ def heatflow(
 def _smooth_steep(q, depth, ocean, threshold, min_heatflow, nav_lat, nav_lon):
     """Replace steep high-flow ocean cells by the median of their non-steep ocean neighbours.
 
-    Neighbours come from :meth:`climpy.io.grid.Grid.neighbours` (8-connected, across the periodic
+    Neighbours come from :meth:`climpy.grid.Grid.neighbours` (8-connected, across the periodic
     seam, the ORCA overlap columns and the north fold); duplicated cells are synchronised after.
     """
-    from climpy.io.grid import Grid
-
-    grid = Grid.from_dataset(xr.Dataset(coords={"nav_lat": nav_lat, "nav_lon": nav_lon}))
+    grid = Grid.curvilinear(nav_lat.values, nav_lon.values)
     grad = np.abs(np.gradient(np.gradient(np.where(ocean, depth, 0.0), axis=0), axis=1))
     steep = ocean & (grad > threshold) & (q > min_heatflow)
     if not steep.any():

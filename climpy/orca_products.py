@@ -13,10 +13,10 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import GridError, InputError
-from climpy.geo import cell_area_regular, is_periodic_lon, wrap_lon
-from climpy.io.grid import Grid
+from climpy.geo import cell_area_regular, is_periodic_lon, unit_vectors, wrap_lon
+from climpy.grid import Grid
+from climpy.provenance import provenance
 
 __all__ = ["bathymetry_on_orca", "relief", "soils"]
 
@@ -41,12 +41,6 @@ def _topo(ds: xr.Dataset, variable: str) -> xr.DataArray:
 
 def _regular(da: xr.DataArray) -> bool:
     return da.dims == ("lat", "lon") and da["lat"].ndim == 1 and da["lon"].ndim == 1
-
-
-def _unit_vectors(lat, lon) -> np.ndarray:
-    la = np.deg2rad(np.asarray(lat, dtype=float).ravel())
-    lo = np.deg2rad(np.asarray(lon, dtype=float).ravel())
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
 def _nearest_regular(lat1, lon1, lat_t, lon_t) -> tuple[np.ndarray, np.ndarray]:
@@ -136,8 +130,8 @@ def bathymetry_on_orca(
     else:
         from scipy.spatial import cKDTree
 
-        tree = cKDTree(_unit_vectors(da["lat"].values, da["lon"].values))
-        _, idx = tree.query(_unit_vectors(lat_t, lon_t), workers=-1)
+        tree = cKDTree(unit_vectors(np.ravel(da["lat"].values), np.ravel(da["lon"].values)))
+        _, idx = tree.query(unit_vectors(np.ravel(lat_t), np.ravel(lon_t)), workers=-1)
         nearest = depth_src.ravel()[idx].reshape(grid.shape)
         area_src = None
         if method == "mean":  # the file's cell areas, else cos(lat) (proportional on near-regular grids)
@@ -155,8 +149,8 @@ def bathymetry_on_orca(
             if _regular(da)
             else (da["lat"].values, da["lon"].values)
         )
-        tree = cKDTree(_unit_vectors(lat_t.ravel()[unique], lon_t.ravel()[unique]))
-        _, owner = tree.query(_unit_vectors(lat_s, lon_s), workers=-1)
+        tree = cKDTree(unit_vectors(lat_t.ravel()[unique], lon_t.ravel()[unique]))
+        _, owner = tree.query(unit_vectors(np.ravel(lat_s), np.ravel(lon_s)), workers=-1)
         w = np.asarray(area_src, dtype=float).ravel()
         ocean_w = w * (z.ravel() <= 0)
         tot = np.bincount(owner, weights=w, minlength=unique.size)
@@ -179,6 +173,12 @@ def bathymetry_on_orca(
         )  # fmt: skip
         out = np.where(shallow, float(min_depth), out)
     dims = ("y", "x")
+    prov = provenance(
+        "climpy.orca_products.bathymetry_on_orca",
+        dict(variable=variable, method=method, min_depth=min_depth),
+        method=f"{method} sampling of {variable!r} (ocean <= 0), lon wrapped"
+        + (f", ocean deepened to at least {min_depth:g} m" if min_depth > 0 else ""),
+    )
     return xr.Dataset(
         {
             "Bathymetry": (
@@ -188,9 +188,9 @@ def bathymetry_on_orca(
                     "units": "m",
                     "long_name": "Bathymetry",
                     "positive": "down",
-                    "climpy_method": f"{method} sampling of {variable!r} (ocean <= 0), lon wrapped"
-                    + (f", ocean deepened to at least {min_depth:g} m" if min_depth > 0 else ""),
-                    "climpy_version": __version__,
+                    **prov,
+                    # kept beside "method": the bathymetry tests and users read this name
+                    "climpy_method": prov["method"],
                 },
             )
         },
@@ -198,7 +198,7 @@ def bathymetry_on_orca(
             "nav_lon": (dims, np.asarray(lon_t, dtype=float), _NAV_LON),
             "nav_lat": (dims, np.asarray(lat_t, dtype=float), _NAV_LAT),
         },
-        attrs={"climpy_version": __version__, "title": "Bathymetry on the ORCA grid"},
+        attrs={**prov, "title": "Bathymetry on the ORCA grid"},
     )
 
 
@@ -239,7 +239,8 @@ def soils(ds: xr.Dataset, *, variable: str = "topo", color: float = 4.0, texture
     da = da.sortby("lat", ascending=False)
     land = np.nan_to_num(np.asarray(da.values, dtype=float), nan=0.0) > 0
     lon2, lat2 = np.meshgrid(da["lon"].values, da["lat"].values)
-    common = {"axis": "YX", "units": "index", "associate": "nav_lat nav_lon", "climpy_version": __version__}
+    prov = provenance("climpy.orca_products.soils", dict(variable=variable, color=color, texture=texture))
+    common = {"axis": "YX", "units": "index", "associate": "nav_lat nav_lon", **prov}
     return xr.Dataset(
         {
             "nav_lon": (
@@ -263,7 +264,7 @@ def soils(ds: xr.Dataset, *, variable: str = "topo", color: float = 4.0, texture
                 {**common, "long_name": "Soil texture from Zobler 86"},
             ),
         },  # fmt: skip
-        attrs={"climpy_version": __version__, "title": "Soil colour and texture"},
+        attrs={**prov, "title": "Soil colour and texture"},
     )
 
 
@@ -331,6 +332,11 @@ def relief(ds: xr.Dataset, *, variable: str = "topo", resolution: float = 1.0 / 
         la, lo = np.meshgrid(lat_out[s : s + 256], lon_q, indexing="ij")
         out[s : s + 256] = interp(np.stack([la.ravel(), lo.ravel()], axis=-1)).reshape(la.shape)
     out = np.maximum(out, 0.0)
+    prov = provenance(
+        "climpy.orca_products.relief",
+        dict(variable=variable, resolution=resolution),
+        method=f"bilinear from {variable!r}, lon wrapped, poles held; ocean set to 0",
+    )
     return xr.Dataset(
         {
             "RELIEF": (
@@ -339,8 +345,7 @@ def relief(ds: xr.Dataset, *, variable: str = "topo", resolution: float = 1.0 / 
                 {
                     "long_name": "relief",
                     "units": "m",
-                    "climpy_method": f"bilinear from {variable!r}, lon wrapped, poles held; ocean set to 0",
-                    "climpy_version": __version__,
+                    **prov,
                 },
             ),
         },  # fmt: skip
@@ -356,5 +361,5 @@ def relief(ds: xr.Dataset, *, variable: str = "topo", resolution: float = 1.0 / 
                 {"standard_name": "longitude", "long_name": "longitude", "units": "degrees", "axis": "X"},
             ),
         },  # fmt: skip
-        attrs={"climpy_version": __version__, "title": "High-resolution relief (topo_high_res)"},
+        attrs={**prov, "title": "High-resolution relief (topo_high_res)"},
     )

@@ -5,7 +5,7 @@ In a one-cell-wide channel of the ocean model the flow is only diffusive. A cell
 west neighbours are land (the legacy app's 3x3 template ``[[0, 1, 0], [-1, 1, -1], [0, 1, 0]]``,
 rows south to north); a *zonal* passage is the transposed template. Neighbours wrap in longitude
 on global grids, skip the ORCA overlap columns and cross the north fold
-(:func:`climpy.kernels.labels.halo`); a missing neighbour (edge of a regional grid, south edge)
+(:func:`climpy.grid.halo`); a missing neighbour (edge of a regional grid, south edge)
 matches neither land nor ocean, so border cells never match.
 """
 
@@ -19,16 +19,9 @@ import numpy as np
 import xarray as xr
 
 from climpy.exceptions import InputError
-from climpy.internal_oceans import (
-    _cells_array,
-    _modified,
-    _out_coords,
-    grid_topology,
-    ocean_field,
-    ocean_mask,
-    provenance,
-)
-from climpy.kernels.labels import canonical_index, canonical_mask, halo, sync_duplicates
+from climpy.fields import cells_array, flag_dataset, modified, ocean_field, ocean_mask
+from climpy.grid import Grid, halo, sync_duplicates
+from climpy.provenance import provenance
 
 __all__ = ["close_passages", "find_passages", "passages", "widen_passages"]
 
@@ -48,7 +41,7 @@ def find_passages(
     ocean : bool ndarray (ny, nx)
         True on ocean.
     periodic_x, overlap, fold
-        Grid topology (:mod:`climpy.kernels.labels`).
+        Grid topology (:attr:`climpy.grid.Grid.kw`).
 
     Returns
     -------
@@ -109,23 +102,13 @@ def passages(ds: xr.Dataset, *, variable: str | None = None) -> xr.Dataset:
     0
     """
     name, _ = ocean_field(ds, variable)
-    topo = grid_topology(ds)
-    kinds = find_passages(ocean_mask(ds, name), **topo.kw)
-    canon = canonical_mask(kinds.shape, overlap=topo.overlap, fold=topo.fold)
+    grid = Grid.from_dataset(ds)
+    kinds = find_passages(ocean_mask(ds, name), **grid.kw)
+    canon = grid.canonical_mask
     jj, ii = np.nonzero((kinds > 0) & canon)
-    prov = provenance("climpy.passages.passages", variable=name, **topo.kw)
-    out = xr.Dataset(coords=_out_coords(ds, name))
-    out["passage"] = xr.DataArray(
-        kinds,
-        dims=ds[name].dims,
-        attrs={
-            "units": "1",
-            "long_name": "diffusive passage cells (1 meridional, 2 zonal)",
-            "flag_values": np.array([0, 1, 2], dtype=np.int8),
-            "flag_meanings": "none meridional zonal",
-            **prov,
-        },
-    )
+    prov = provenance("climpy.passages.passages", dict(variable=name, **grid.kw))
+    long_name = "diffusive passage cells (1 meridional, 2 zonal)"
+    out = flag_dataset(ds, name, "passage", kinds, long_name, "none meridional zonal", prov)
     cell_attrs = {"units": "1", **prov}
     out["cell_j"] = xr.DataArray(
         jj.astype(np.int64), dims="cell", attrs={**cell_attrs, "long_name": "row index of passage cell"}
@@ -150,7 +133,7 @@ def passages(ds: xr.Dataset, *, variable: str | None = None) -> xr.Dataset:
 def _selection(kinds: np.ndarray, cells, shape, what: str) -> np.ndarray:
     sel = kinds > 0
     if cells is not None:
-        arr = _cells_array(cells, shape, what)
+        arr = cells_array(cells, shape, what)
         chosen = np.zeros(shape, dtype=bool)
         chosen[arr[:, 0], arr[:, 1]] = True
         sel &= chosen
@@ -199,16 +182,16 @@ def widen_passages(
     if depth is not None and not depth > 0:
         raise InputError(f"depth={depth}: the new ocean cells need a depth > 0 m (positive down)")
     name, down = ocean_field(ds, variable)
-    topo = grid_topology(ds)
+    grid = Grid.from_dataset(ds)
     vals = np.array(ds[name].values, dtype=float)
     ny, nx = vals.shape
     shape = (ny, nx)
     ocean = ocean_mask(ds, name)
-    kinds = find_passages(ocean, **topo.kw)
+    kinds = find_passages(ocean, **grid.kw)
     sel = _selection(kinds, cells, shape, f"widen_passages({name!r})")
-    canon = canonical_mask(shape, overlap=topo.overlap, fold=topo.fold)
+    canon = grid.canonical_mask
     # physical flat index of each cell's neighbours, through the halo (wrap, overlap, fold)
-    idx = halo(canonical_index(shape, overlap=topo.overlap, fold=topo.fold), fill=-1, **topo.kw)
+    idx = grid.halo(grid.canonical(), fill=-1)
     east = side == "east"
     target = {
         MERIDIONAL: (idx[1:-1, 2:] if east else idx[1:-1, :-2]).ravel(),
@@ -229,16 +212,16 @@ def widen_passages(
         new_depth = np.full(src_all.size, float(depth)) if depth is not None else np.abs(flat[src_all])
         new_depth = np.where(new_depth > 0, new_depth, 1.0)  # passage cell at exactly 0 m topography
         flat[tgt] = new_depth if down else -new_depth
-        vals = sync_duplicates(vals, overlap=topo.overlap, fold=topo.fold)
+        vals = grid.sync(vals)
         total += int(np.unique(tgt).size)
         if cells is not None:  # only the cells asked for, once
             break
         with np.errstate(invalid="ignore"):
             ocean = (vals > 0) if down else (vals <= 0)
-        kinds = find_passages(ocean, **topo.kw)
+        kinds = find_passages(ocean, **grid.kw)
         sel = kinds > 0
     logger.warning("widened passages of %r: %d cells turned to ocean", name, total)
-    return _modified(ds, name, vals, f"widened diffusive passages ({total} cells to ocean, side={side})")
+    return modified(ds, name, vals, f"widened diffusive passages ({total} cells to ocean, side={side})")
 
 
 def close_passages(
@@ -277,21 +260,21 @@ def close_passages(
     name, down = ocean_field(ds, variable)
     if not down and not height > 0:
         raise InputError(f"height={height}: closed cells must be land, give a height > 0 m")
-    topo = grid_topology(ds)
+    grid = Grid.from_dataset(ds)
     vals = np.array(ds[name].values, dtype=float)
     ocean = ocean_mask(ds, name)
-    kinds = find_passages(ocean, **topo.kw)
+    kinds = find_passages(ocean, **grid.kw)
     sel = _selection(kinds, cells, vals.shape, f"close_passages({name!r})")
     total = 0
     while sel.any():
         vals[sel] = 0.0 if down else float(height)
-        vals = sync_duplicates(vals, overlap=topo.overlap, fold=topo.fold)
+        vals = grid.sync(vals)
         total += int(sel.sum())
         if cells is not None:
             break
         ocean &= ~sel
-        ocean = sync_duplicates(ocean, overlap=topo.overlap, fold=topo.fold)
-        kinds = find_passages(ocean, **topo.kw)
+        ocean = grid.sync(ocean)
+        kinds = find_passages(ocean, **grid.kw)
         sel = kinds > 0
     logger.warning("closed passages of %r: %d cells turned to land", name, total)
-    return _modified(ds, name, vals, f"closed diffusive passages ({total} cells to land)")
+    return modified(ds, name, vals, f"closed diffusive passages ({total} cells to land)")

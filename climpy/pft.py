@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import InputError
+from climpy.provenance import provenance
 
 __all__ = ["DEFAULT_LATITUDES", "DEFAULT_TABLE", "NPFT", "PFTTable", "pft", "pft_table", "pft_table_dataset"]
 
@@ -175,9 +175,11 @@ def pft(
                 {
                     "units": "1",
                     "long_name": "Vegetation fraction of each PFT",
-                    "climpy_function": "climpy.pft.pft",
-                    "climpy_version": __version__,
-                    "method": "latitude-band table",
+                    **provenance(
+                        "climpy.pft.pft",
+                        dict(variable=variable, north_to_south=north_to_south),
+                        method="latitude-band table",
+                    ),
                 },
             )
         },

@@ -18,10 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 import xarray as xr
 
-from climpy import __version__
 from climpy._typing import RegridMethod
 from climpy.exceptions import GridError, InputError
 from climpy.geo import bounds_from_centres, is_periodic_lon
+from climpy.provenance import provenance
 
 __all__ = ["axis_weights", "regrid", "target_grid"]
 
@@ -270,9 +270,8 @@ def regrid(
         out[name] = (da.dims, res.reshape((*lead, dlat.size, dlon.size)), dict(da.attrs))
         out[name].attrs.update(
             {
-                "regrid_method": method,
-                "climpy_function": "climpy.regrid.regrid",
-                "climpy_version": __version__,
+                "regrid_method": method,  # as xESMF names it; the tests and users read it
+                **provenance("climpy.regrid.regrid", dict(method=method), method=f"{method} regridding"),
             }
         )
         for c in da.dims[:-2]:

@@ -20,10 +20,11 @@ import time
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import GridError, InputError
-from climpy.geo import cell_area_regular, great_circle_distance, is_periodic_lon
+from climpy.geo import great_circle_distance
+from climpy.grid import Grid
 from climpy.kernels import DCOL, DROW
+from climpy.provenance import PROVENANCE_ATTRS, provenance
 
 __all__ = [
     "TRIP_COASTAL",
@@ -42,8 +43,6 @@ TRIP_SINK = 97
 TRIP_COASTAL = 98
 TRIP_RIVER = 99
 
-_PROV = {"climpy_version": __version__}
-
 #: Legacy attributes of the routing.nc variables (stn.nc), kept verbatim except ``associate``,
 #: which the legacy writer truncated to "nav_lat na".
 _ROUTING_ATTRS = {
@@ -57,8 +56,12 @@ _ROUTING_ATTRS = {
 }
 
 
-class _LatLon:
-    """Checked geometry of a regular lat/lon topography in internal (south-first) order."""
+class _Topography:
+    """A topography ready for the kernels: south-first values, its :class:`~climpy.grid.Grid`, spacings.
+
+    The grid checks are :class:`climpy.grid.Grid`'s; what is checked here is what the kernels need
+    of the field itself (dims, finite values) and of the grid (a constant longitude step).
+    """
 
     def __init__(self, ds: xr.Dataset, variable: str) -> None:
         if variable not in ds.data_vars:
@@ -72,22 +75,19 @@ class _LatLon:
                 f"variable {variable!r} has dims {da.dims}; routing needs a regular grid with dims "
                 "('lat', 'lon') and 1-D lat/lon: open it with climpy.io.open_topography or regrid it"
             )
-        flip = bool(da.sizes["lat"] > 1 and da["lat"].values[0] > da["lat"].values[-1])
-        if flip:
+        self.flipped = bool(da.sizes["lat"] > 1 and da["lat"].values[0] > da["lat"].values[-1])
+        if self.flipped:
             logger.info("latitudes run north to south; routing on the south-first copy")
             da = da.isel(lat=slice(None, None, -1))
-        lat = np.asarray(da["lat"].values, dtype=float)
-        lon = np.asarray(da["lon"].values, dtype=float)
-        if lat.size < 2 or lon.size < 2:
+        if min(da.shape) < 2:
             raise GridError(f"variable {variable!r} has shape {da.shape}; routing needs at least 2 x 2 cells")
-        dlon = np.diff(lon)
-        if np.any(dlon <= 0) or not np.allclose(dlon, dlon[0], rtol=1e-4):
+        self.grid = Grid.latlon(da["lat"].values, da["lon"].values)
+        lat = self.grid.lat[:, 0]
+        if self.grid.lon_step is None or np.any(np.diff(lat) <= 0):
             raise GridError(
-                f"variable {variable!r}: lon must be increasing with a constant step; "
-                "regrid to a regular grid (climpy.regrid) first"
+                f"variable {variable!r}: lon must be increasing with a constant step and lat strictly "
+                "monotonic; regrid to a regular grid (climpy.regrid) first"
             )
-        if np.any(np.diff(lat) <= 0):
-            raise GridError(f"variable {variable!r}: lat must be strictly monotonic; sort it first")
         z = np.ascontiguousarray(da.values, dtype=np.float64)
         if not np.isfinite(z).all():
             raise InputError(
@@ -95,15 +95,11 @@ class _LatLon:
                 "fill them (ocean <= 0, land > 0) before routing"
             )
         self.da = da
-        self.flipped = flip
-        self.lat = lat
-        self.lon = lon
         self.z = z
-        self.periodic = is_periodic_lon(lon)
+        self.periodic = self.grid.periodic_x
         self.open_edges = not self.periodic
-        self.step_lon = float(dlon[0])
-        self.area_row = cell_area_regular(lat, lon[:2])[:, 0]
-        self.dist = _neighbour_distances(lat, self.step_lon)
+        self.area_row = np.ascontiguousarray(self.grid.area[:, 0], dtype=np.float64)
+        self.dist = _neighbour_distances(lat, self.grid.lon_step)
 
 
 def _neighbour_distances(lat: np.ndarray, step_lon: float) -> np.ndarray:
@@ -127,11 +123,11 @@ def _neighbour_distances(lat: np.ndarray, step_lon: float) -> np.ndarray:
     return np.maximum(out, 1.0)
 
 
-def _attrs(units: str, long_name: str, method: str, **extra) -> dict:
-    return {"units": units, "long_name": long_name, "climpy_method": method, **_PROV, **extra}
+def _attrs(units: str, long_name: str, prov: dict[str, str], **extra) -> dict:
+    return {"units": units, "long_name": long_name, **prov, **extra}
 
 
-def _fill(geo: _LatLon, ocean: np.ndarray, lake_area: float | None) -> tuple[np.ndarray, np.ndarray]:
+def _fill(geo: _Topography, ocean: np.ndarray, lake_area: float | None) -> tuple[np.ndarray, np.ndarray]:
     from climpy.kernels.fill import label_components_numba, priority_flood_numba
 
     if geo.open_edges is False and not ocean.any():
@@ -223,10 +219,14 @@ def fill_depressions(ds: xr.Dataset, *, variable: str = "topo", lake_area: float
        and watershed-labeling algorithm for digital elevation models. Computers & Geosciences 62,
        117-127, doi:10.1016/j.cageo.2013.04.024.
     """
-    geo = _LatLon(ds, variable)
+    geo = _Topography(ds, variable)
     ocean = (geo.z <= 0).astype(np.uint8)
     filled, sinks = _fill(geo, ocean, lake_area)
-    method = "priority-flood (Barnes et al. 2014) seeded from the ocean"
+    method = provenance(
+        "climpy.routing.fill_depressions",
+        dict(variable=variable, lake_area=lake_area),
+        method="priority-flood (Barnes et al. 2014) seeded from the ocean",
+    )
     out = xr.Dataset(
         {
             "filled": (("lat", "lon"), filled, _attrs("m", "depression-filled topography", method)),
@@ -354,7 +354,7 @@ def route(
     # memory: work arrays are uint8/int32/float32 where they can be and freed as soon as used,
     # so the whole call stays under 100 bytes a cell (benchmarks/bench_routing.py measures it)
     t0 = time.perf_counter()
-    geo = _LatLon(ds, variable)
+    geo = _Topography(ds, variable)
     shape = geo.z.shape
     ocean = (geo.z <= 0).astype(np.uint8)
     filled, sinks = _fill(geo, ocean, lake_area)
@@ -412,7 +412,11 @@ def route(
         min(n_rivers, terminal.size - n_sinks),
         n_sinks,
     )
-    method = "priority-flood fill from the ocean, D8 steepest slope on the sphere"
+    method = provenance(
+        "climpy.routing.route",
+        dict(variable=variable, n_rivers=n_rivers, lake_area=lake_area, min_hdiff=min_hdiff),
+        method="priority-flood fill from the ocean, D8 steepest slope on the sphere",
+    )
     dims = ("lat", "lon")
     flags = "1..8 N NE E SE S SW W NW; 97 inland sink; 98 coastal outflow; 99 river mouth"
     out = xr.Dataset(
@@ -427,7 +431,7 @@ def route(
             "orog": (dims, orog, _attrs("m", "Orography", method)),
         },
         coords={"lat": geo.da["lat"], "lon": geo.da["lon"]},
-        attrs={"n_rivers": n_rivers, "lake_area": "none" if lake_area is None else lake_area, **_PROV},
+        attrs={"n_rivers": n_rivers, "lake_area": "none" if lake_area is None else lake_area, **method},
     )
     return out
 
@@ -458,28 +462,14 @@ def to_routing_file(routed: xr.Dataset) -> xr.Dataset:
         raise InputError(f"routing dataset lacks {missing}; build it with climpy.routing.route")
     r = routed.sortby("lat", ascending=False)
     lon2, lat2 = np.meshgrid(r["lon"].values, r["lat"].values)
+    def nav(values: np.ndarray, units: str, limit: float, long_name: str) -> tuple:
+        attrs = {"units": units, "valid_min": np.float32(-limit), "valid_max": np.float32(limit)}
+        return (("y", "x"), values.astype(np.float32), {**attrs, "long_name": long_name})
+
     out = xr.Dataset(
         coords={
-            "nav_lon": (
-                ("y", "x"),
-                lon2.astype(np.float32),
-                {
-                    "units": "degrees_east",
-                    "valid_min": np.float32(-180.0),
-                    "valid_max": np.float32(180.0),
-                    "long_name": "Longitude",
-                },
-            ),
-            "nav_lat": (
-                ("y", "x"),
-                lat2.astype(np.float32),
-                {
-                    "units": "degrees_north",
-                    "valid_min": np.float32(-90.0),
-                    "valid_max": np.float32(90.0),
-                    "long_name": "Latitude",
-                },
-            ),
+            "nav_lon": nav(lon2, "degrees_east", 180.0, "Longitude"),
+            "nav_lat": nav(lat2, "degrees_north", 90.0, "Latitude"),
         }
     )
     for name, (units, long_name) in _ROUTING_ATTRS.items():
@@ -489,8 +479,7 @@ def to_routing_file(routed: xr.Dataset) -> xr.Dataset:
             "units": units,
             "long_name": long_name,
             "associate": "nav_lat nav_lon",
-            "climpy_method": src.attrs.get("climpy_method", ""),
-            **_PROV,
+            **{k: src.attrs[k] for k in PROVENANCE_ATTRS if k in src.attrs},
         }
         out[name] = (("y", "x"), np.asarray(src.values, dtype=np.float32), attrs)
     out.attrs = {k: v for k, v in routed.attrs.items()}

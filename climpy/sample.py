@@ -62,8 +62,9 @@ import numpy as np
 import xarray as xr
 from scipy import ndimage
 
-from climpy import __version__
 from climpy.exceptions import InputError
+from climpy.geo import wrap_lon
+from climpy.provenance import provenance
 
 __all__ = ["FEATURES", "MAX_RESOLUTION", "MIN_RESOLUTION", "Feature", "check_resolution", "paleogeography"]
 
@@ -210,11 +211,6 @@ def check_resolution(resolution: float) -> float:
     return res
 
 
-def _wrap(dlon):
-    """Wrap a longitude difference (degrees) into [-180, 180)."""
-    return (dlon + 180.0) % 360.0 - 180.0
-
-
 class _Canvas:
     """The grid and its elevation array, with windowed access (rows x wrapped columns)."""
 
@@ -240,7 +236,7 @@ class _Canvas:
         return int(np.clip(round((lat + 90.0) / self.res - 0.5), 0, self.nlat - 1))
 
     def col(self, lon: float) -> int:
-        return int(round((_wrap(lon) + 180.0) / self.res - 0.5)) % self.nlon
+        return int(round((wrap_lon(lon) + 180.0) / self.res - 0.5)) % self.nlon
 
 
 def _noise(rng: np.random.Generator, bands: list[tuple[int, float, float, float]]):
@@ -285,7 +281,7 @@ def _noise(rng: np.random.Generator, bands: list[tuple[int, float, float, float]
         if not coarse:
             coarse.append(direct(lat_c, lon_c))
         f = coarse[0]
-        x = (_wrap(lon1) + 180.0) / NOISE_SPACING
+        x = (wrap_lon(lon1) + 180.0) / NOISE_SPACING
         i0 = np.clip(np.floor(x).astype(np.int64), 0, lon_c.size - 2)
         wx = (x - i0).astype(np.float32)
         f = f[:, i0] * (1.0 - wx) + f[:, i0 + 1] * wx
@@ -300,7 +296,7 @@ def _noise(rng: np.random.Generator, bands: list[tuple[int, float, float, float]
 def _ellipse_rho(lat1: np.ndarray, lon1: np.ndarray, centre, radii) -> np.ndarray:
     """Normalised elliptic radius (1 on the ellipse) on the grid lat1 x lon1 (degrees)."""
     dy = ((lat1 - centre[0]) / radii[0]).astype(np.float32)[:, None]
-    dx = (_wrap(lon1 - centre[1]) / radii[1]).astype(np.float32)[None, :]
+    dx = (wrap_lon(lon1 - centre[1]) / radii[1]).astype(np.float32)[None, :]
     return np.sqrt(dy * dy + dx * dx)
 
 
@@ -311,8 +307,8 @@ def _polyline_distance(lat1: np.ndarray, lon1: np.ndarray, path) -> np.ndarray:
     for (la0, lo0), (la1, lo1) in zip(path[:-1], path[1:], strict=True):
         # local plane around the segment start: x = dlon * cos(lat), y = dlat
         mid = math.cos(math.radians(0.5 * (la0 + la1)))
-        sx, sy = _wrap(lo1 - lo0) * mid, la1 - la0
-        px = (_wrap(lon1 - lo0)).astype(np.float32)[None, :] * cosl
+        sx, sy = wrap_lon(lo1 - lo0) * mid, la1 - la0
+        px = (wrap_lon(lon1 - lo0)).astype(np.float32)[None, :] * cosl
         py = (lat1 - la0).astype(np.float32)[:, None]
         seg2 = sx * sx + sy * sy
         t = np.clip((px * np.float32(sx) + py * np.float32(sy)) / np.float32(seg2), 0.0, 1.0)
@@ -448,7 +444,7 @@ def _nominal_potential(lat: float, lon: float) -> float:
     """Land potential (degrees) of the continents, lobes and polar land at a point, without noise."""
     best = max(-72.0 - lat, lat - 82.0)
     for clat, clon, rlat, rlon in [*_CONTINENTS.values(), *(e for _, e in _LOBES)]:
-        rho = math.hypot((lat - clat) / rlat, _wrap(lon - clon) / rlon)
+        rho = math.hypot((lat - clat) / rlat, wrap_lon(lon - clon) / rlon)
         best = max(best, (1.0 - rho) * min(rlat, rlon))
     return best
 
@@ -622,7 +618,7 @@ def paleogeography(resolution: float = 1.0, seed: int = 0) -> xr.Dataset:
         seed,
         time.perf_counter() - t0,
     )
-    prov = f"climpy {__version__}: climpy.sample.paleogeography(resolution={res!r}, seed={seed!r})"
+    prov = provenance("climpy.sample.paleogeography", dict(resolution=res, seed=seed))["provenance"]
     return xr.Dataset(
         {
             "topo": (

@@ -20,9 +20,11 @@ import numpy as np
 import xarray as xr
 
 from climpy.exceptions import InputError
+from climpy.fields import ocean_field, ocean_mask
 from climpy.geo import EARTH_RADIUS, great_circle_distance
-from climpy.internal_oceans import _label_by_area, grid_topology, ocean_field, ocean_mask, provenance
-from climpy.kernels.labels import canonical_index, canonical_mask, nearest_seed_numba, sync_duplicates
+from climpy.grid import Grid
+from climpy.kernels.labels import nearest_seed_numba
+from climpy.provenance import provenance
 
 __all__ = ["BASINS", "DEFAULT_SEEDS", "subbasins"]
 
@@ -128,15 +130,14 @@ def subbasins(
     if unknown:
         raise InputError(f"unknown basin(s) {unknown} in seeds; valid names are {sorted(BASINS)}")
     name, _ = ocean_field(ds, variable)
-    topo = grid_topology(ds)
-    shape = topo.shape
-    ny, nx = shape
-    labels, _, _ = _label_by_area(ocean_mask(ds, name), topo)
-    canon = canonical_mask(shape, overlap=topo.overlap, fold=topo.fold)
+    grid = Grid.from_dataset(ds)
+    shape = grid.shape
+    labels, _, _ = grid.label_by_area(ocean_mask(ds, name))
+    canon = grid.canonical_mask
     world = (labels == 1) & canon
     nodes = np.flatnonzero(world)
-    lat = np.asarray(topo.lat, dtype=float)
-    lon = np.asarray(topo.lon, dtype=float)
+    lat = np.array(grid.lat, dtype=float)  # writeable: the kernels are compiled for writeable arrays
+    lon = np.array(grid.lon, dtype=float)
     snapped = _snap_seeds(seeds, lat, lon, nodes)
 
     names = list(BASINS)
@@ -149,10 +150,10 @@ def subbasins(
             world,
             np.ascontiguousarray(lat),
             np.ascontiguousarray(lon),
-            canonical_index(shape, overlap=topo.overlap, fold=topo.fold),
+            grid.canonical(),
             seeds_flat,
             seed_labels,
-            bool(topo.periodic_x and not topo.overlap),
+            bool(grid.periodic_x and not grid.overlap),
             EARTH_RADIUS,
         )
         reached = np.isfinite(dist)
@@ -162,14 +163,12 @@ def subbasins(
             seeds_flat.size,
             float(dist[reached].max()) / 1e3,
         )
-    basin_map = sync_duplicates(basin_of, overlap=topo.overlap, fold=topo.fold)
+    basin_map = grid.sync(basin_of)
 
     dims = ("y", "x")  # the legacy sub-basins file contract, whatever the input grid
     prov = provenance(
         "climpy.subbasins.subbasins",
-        variable=name,
-        seeds={b: [tuple(p) for p in v] for b, v in seeds.items()},
-        **topo.kw,
+        dict(variable=name, seeds={b: [tuple(p) for p in v] for b, v in seeds.items()}, **grid.kw),
     )
     out = xr.Dataset()
     out["navlat"] = xr.DataArray(

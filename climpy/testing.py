@@ -29,8 +29,8 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.geo import EARTH_RADIUS
+from climpy.provenance import provenance
 
 __all__ = [
     "assert_has_metadata",
@@ -142,7 +142,7 @@ def topography_dataset(
         arr = np.full(shape, float(values))  # type: ignore[arg-type]
     if arr.shape != shape:
         raise ValueError(f"topography values have shape {arr.shape}; the grid is {shape}")
-    attrs = {**TOPO_ATTRS, "provenance": f"climpy {__version__}: climpy.testing.topography_dataset"}
+    attrs = {**TOPO_ATTRS, **provenance("climpy.testing.topography_dataset")}
     return grid.assign(topo=(("lat", "lon"), arr, attrs))
 
 
@@ -177,7 +177,7 @@ def periodic_strip(
 
 
 def _orca_canonical(ny: int, nx: int, fold: str) -> np.ndarray:
-    from climpy.io.grid import Grid
+    from climpy.grid import Grid
 
     # a throw-away Grid only to reuse its topology rules
     dummy = np.zeros((ny, nx))
@@ -197,7 +197,7 @@ def orca_like_grid(
 
     The unique cells (columns ``1 .. nx-2``, rows below the fold) lie on a regular lat/lon
     lattice; overlap columns and fold rows are exact copies of the cells they duplicate, following
-    :func:`climpy.io.grid.fold_partner`, so :meth:`climpy.io.grid.Grid.from_dataset` detects the
+    :func:`climpy.grid.fold_partner`, so :meth:`climpy.grid.Grid.from_dataset` detects the
     overlap and the fold from the coordinates, as it does on real ORCA2 files.
 
     Parameters
@@ -265,7 +265,7 @@ def orca_like_grid(
                     "units": "m",
                     "long_name": "Bathymetry",
                     "positive": "down",
-                    "provenance": f"climpy {__version__}: climpy.testing.orca_like_grid(fold={fold!r})",
+                    **provenance("climpy.testing.orca_like_grid", dict(fold=fold)),
                 },
             ),
             "area": (dims, area, {"units": "m2", "long_name": "cell area"}),
@@ -331,7 +331,7 @@ def assert_topography_dataset(ds: xr.Dataset, *, variable: str = "topo", allow_n
 
 def assert_orca_consistent(ds: xr.Dataset, variable: str, *, atol: float = 0.0) -> None:
     """Assert a field on an ORCA grid is equal on every duplicated cell and the cell it copies."""
-    from climpy.io.grid import Grid
+    from climpy.grid import Grid
 
     g = Grid.from_dataset(ds)
     assert g.kind == "orca", f"grid is {g.kind!r}, not an ORCA grid (no overlap columns or north fold found)"

@@ -18,8 +18,10 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy.exceptions import GridError, InputError
+from climpy.geo import lon_diff, unit_vectors
+from climpy.names import LAT_NAMES, LON_NAMES
+from climpy.provenance import provenance
 
 __all__ = ["atmosphere_grid", "atmosphere_mask", "coupling_weights", "remap"]
 
@@ -110,16 +112,10 @@ def atmosphere_mask(topo: xr.Dataset, atm: xr.Dataset | None = None, *, variable
     return mask
 
 
-def _xyz(lat, lon) -> np.ndarray:
-    p = np.deg2rad(lat)
-    la = np.deg2rad(lon)
-    return np.stack([np.cos(p) * np.cos(la), np.cos(p) * np.sin(la), np.sin(p)], axis=-1)
-
-
 def _ocean_corners(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Centres (ny, nx) and counter-clockwise corners (ny, nx, 4) of an ORCA grid, degrees."""
-    lat_name = next((n for n in ("lat", "nav_lat") if n in ds.variables), None)
-    lon_name = next((n for n in ("lon", "nav_lon") if n in ds.variables), None)
+    lat_name = next((n for n in LAT_NAMES if n in ds.variables), None)
+    lon_name = next((n for n in LON_NAMES if n in ds.variables), None)
     if lat_name is None or lon_name is None or "bounds_lat" not in ds or "bounds_lon" not in ds:
         raise InputError(
             "ocean grid: needs 2-D lon/lat (or nav_lon/nav_lat) and corner variables bounds_lon/bounds_lat "
@@ -152,7 +148,7 @@ def _candidates(clat, clon, valid, lat_s, lat_n, lon_w, nlon, dlon):
     lat_min = clat.min(axis=1)
     lat_max = clat.max(axis=1)
     ref = clon[:, :1]
-    d = (clon - ref + 180.0) % 360.0 - 180.0
+    d = lon_diff(clon, ref)
     near_pole = np.abs(clat) > 89.999999
     lo = ref[:, 0] + np.where(near_pole, np.inf, d).min(axis=1)
     hi = ref[:, 0] + np.where(near_pole, -np.inf, d).max(axis=1)
@@ -239,9 +235,9 @@ def coupling_weights(
     cell fully covered by unmasked source cells the weights sum to 1 within rounding (about 1e-13),
     and with ``destarea`` the area integral of any field is conserved over the covered region.
     ORCA duplicated cells (overlap columns and the north-fold row, from
-    :meth:`climpy.io.grid.Grid.duplicate_mask`) and cells with missing corners get ``imask = 0``.
+    :meth:`climpy.grid.Grid.duplicate_mask`) and cells with missing corners get ``imask = 0``.
     """
-    from climpy.io.grid import Grid
+    from climpy.grid import Grid
     from climpy.kernels.polygons import box_overlaps_numba, polygon_areas_numba
 
     if normalization not in ("destarea", "fracarea"):
@@ -251,12 +247,12 @@ def coupling_weights(
     atm = atmosphere_grid() if atm is None else atm
     olat, olon, clat, clon = _ocean_corners(ocean)
     ny, nx = olat.shape
-    grid = Grid.from_dataset(xr.Dataset(coords={"lat": (("y", "x"), olat), "lon": (("y", "x"), olon)}))
+    grid = Grid.curvilinear(olat, olon)
     dup = grid.duplicate_mask.ravel()
     clat_f = clat.reshape(-1, clat.shape[-1])
     clon_f = clon.reshape(-1, clon.shape[-1])
     finite = np.isfinite(clat_f).all(axis=1) & np.isfinite(clon_f).all(axis=1)
-    corners = _xyz(np.where(finite[:, None], clat_f, 0.0), np.where(finite[:, None], clon_f, 0.0))
+    corners = unit_vectors(np.where(finite[:, None], clat_f, 0.0), np.where(finite[:, None], clon_f, 0.0))
     signed = polygon_areas_numba(np.ascontiguousarray(corners))
     cw = signed < 0
     corners[cw] = corners[cw, ::-1]
@@ -421,8 +417,11 @@ def _scrip(src, dst, s_idx, d_idx, ov, normalization) -> xr.Dataset:
         {
             "units": "1",
             "long_name": "first-order conservative remapping weights",
-            "climpy_function": "climpy.weights.coupling_weights",
-            "climpy_version": __version__,
+            **provenance(
+                "climpy.weights.coupling_weights",
+                dict(normalization=normalization),
+                method="first-order conservative, exact spherical overlaps",
+            ),
         },
     )
     ds = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()})

@@ -16,11 +16,10 @@ from climpy.checks import (
     check_singular_points,
     check_subbasins,
     run_checks,
-    singular_points,
 )
 from climpy.cli import main
 from climpy.exceptions import GridError, InputError
-from climpy.kernels.labels import sync_duplicates
+from climpy.grid import singular_points, sync_duplicates
 from climpy.testing import orca_like_grid, topography_dataset
 
 

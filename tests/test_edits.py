@@ -15,11 +15,10 @@ from climpy.edits import (
     Operation,
     apply_edits,
     editable_variables,
-    export_replay_script,
     grid_fingerprint,
-    load_edits,
 )
 from climpy.exceptions import EditReplayError, InputError
+from climpy.io.edits import export_replay_script, load_edits
 
 
 def _latlon(nlat=12, nlon=24, seed=0) -> xr.Dataset:

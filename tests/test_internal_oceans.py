@@ -9,12 +9,11 @@ from click.testing import CliRunner
 
 from climpy.cli import main
 from climpy.exceptions import InputError
+from climpy.fields import ocean_field, ocean_mask
+from climpy.grid import Grid
 from climpy.internal_oceans import (
     fill_internal_oceans,
-    grid_topology,
     internal_oceans,
-    ocean_field,
-    ocean_mask,
     open_internal_oceans,
     pole_problems,
 )
@@ -50,7 +49,7 @@ def test_count_is_bodies_minus_one_and_areas_sum_to_ocean():
     ds = _topo(t)
     res = internal_oceans(ds)
     assert res.sizes["body"] == 3 and int(res.n_internal) == 2
-    area = grid_topology(ds).area
+    area = Grid.from_dataset(ds).cell_area
     np.testing.assert_allclose(res.area.values.sum(), area[t <= 0].sum(), rtol=1e-12)
     assert (res.internal.values == (res.label.values > 1)).all()
     assert np.all(np.diff(res.area.values) <= 0)
@@ -93,9 +92,9 @@ def test_orca_body_across_fold_and_overlap_counted_once(fold):
         d[ny - 3, nx - 2] = 100.0  # north of (ny-2, 2) is (ny-1, 2) == (ny-3, nx-2)
     # ... and a sea of two cells joined only through the overlap columns
     d[3, 1] = d[3, nx - 2] = 50.0
-    from climpy.kernels.labels import sync_duplicates
+    from climpy.grid import sync_duplicates
 
-    grid = grid_topology(ds0)
+    grid = Grid.from_dataset(ds0)
     d = sync_duplicates(d, overlap=grid.overlap, fold=grid.fold)
     ds = ds0.assign(Bathymetry=ds0.Bathymetry.copy(data=d))
     res = internal_oceans(ds)
@@ -174,7 +173,7 @@ def test_open_cells_connects_a_sea():
 
 def test_open_cell_on_orca_duplicate_reaches_physical_cell():
     ds = orca_like_grid(8, 12, fold="F")
-    grid = grid_topology(ds)
+    grid = Grid.from_dataset(ds)
     d = ds.Bathymetry.values.copy()
     d[:] = 0.0
     ds = ds.assign(Bathymetry=ds.Bathymetry.copy(data=d))
@@ -344,7 +343,7 @@ def _legacy_internal_count(ocean: np.ndarray) -> int:
     ],
 )
 def test_reference_counts_against_the_legacy_algorithm(shared_data, name, legacy, ours):
-    from climpy.kernels.labels import label_bodies
+    from climpy.grid import label_bodies
 
     ds = xr.open_dataset(shared_data.parent / name)
     if "latitude" in ds.dims:

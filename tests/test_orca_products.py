@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from climpy.exceptions import GridError, InputError
-from climpy.io.grid import Grid
+from climpy.grid import Grid
 from climpy.orca_products import bathymetry_on_orca, relief, soils
 
 

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from climpy.cli import main
 from climpy.exceptions import InputError
-from climpy.internal_oceans import grid_topology, internal_oceans, ocean_mask
-from climpy.kernels.labels import canonical_index, canonical_mask, sync_duplicates
+from climpy.fields import ocean_mask
+from climpy.grid import Grid, canonical_index, canonical_mask, sync_duplicates
+from climpy.internal_oceans import internal_oceans
 from climpy.passages import close_passages, find_passages, passages, widen_passages
 from climpy.testing import assert_has_metadata, orca_like_grid, topography_dataset
 
@@ -84,7 +85,7 @@ def test_orca_overlap_counts_each_cell_once():
 
 def _brute_force_count(ds) -> int:
     """Count passage cells with the io helper's neighbour table (an independent implementation)."""
-    from climpy.io.grid import Grid
+    from climpy.grid import Grid
 
     g = Grid.from_dataset(ds)
     nb = g.neighbours(4).reshape(-1, 4)  # N, S, E, W through the overlap and the fold
@@ -148,7 +149,7 @@ def test_close_on_bathymetry_sets_zero_and_keeps_duplicates_consistent():
     out = close_passages(ds)
     d = out.Bathymetry.values
     assert (d[2:5, 1] == 0).all() and (d[2:5, nx - 1] == 0).all()
-    g = grid_topology(out)
+    g = Grid.from_dataset(out)
     np.testing.assert_array_equal(d, sync_duplicates(d, overlap=g.overlap, fold=g.fold))
 
 

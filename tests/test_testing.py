@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from climpy.geo import EARTH_RADIUS
-from climpy.io.grid import Grid
+from climpy.grid import Grid
 from climpy.testing import (
     assert_has_metadata,
     assert_orca_consistent,

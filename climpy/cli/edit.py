@@ -45,8 +45,10 @@ def apply_edits_cmd(file: str, edits: tuple[str, ...], output: str, variable: st
     from pathlib import Path
 
     from climpy.editors.app import open_for_editing
-    from climpy.edits import apply_edits, export_replay_script, load_edits
+    from climpy.edits import apply_edits
     from climpy.exceptions import EditReplayError, InputError
+    from climpy.io.edits import export_replay_script, load_edits
+    from climpy.io.write import write_netcdf
 
     if Path(output).resolve() == Path(file).resolve():
         raise click.BadParameter("must differ from FILE (the input is never overwritten)",
@@ -59,10 +61,6 @@ def apply_edits_cmd(file: str, edits: tuple[str, ...], output: str, variable: st
         out = apply_edits(ds, files, variable=variable, map_by=map_by)  # type: ignore[arg-type]
     except EditReplayError as err:
         raise InputError(str(err)) from err
-    try:
-        from climpy.io.write import write_netcdf
-    except ImportError:  # pragma: no cover - io not installed
-        from climpy.edits import _atomic_netcdf as write_netcdf  # type: ignore[assignment]
     write_netcdf(out, output)
     n = sum(f.n_cells for f in files)
     click.echo(f"climpy apply-edits: {len(files)} edit file(s), {n} cell edits -> {output}")

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import click
 
+from climpy.cli._common import file_kind
+
 __all__ = ["COMMANDS"]
-
-
-def _kind_of(path: str) -> str:
-    from climpy.io.open import BATHY_NAMES, open_dataset
-
-    ds = open_dataset(path)
-    if any(n in ds.data_vars for n in BATHY_NAMES):
-        return "bathymetry"
-    if not [v for v in ds.data_vars if ds[v].ndim >= 2 and "bounds" not in str(v) and str(v) != "area"]:
-        return "grid"
-    return "topography"
 
 
 @click.command("inspect")
@@ -42,7 +33,7 @@ def inspect(path: str, variable: str | None, kind: str, nan_policy: str) -> None
     from climpy.io import Grid, open_bathymetry, open_grid, open_topography
 
     if kind == "auto":
-        kind = _kind_of(path)
+        kind = file_kind(path)
     if kind == "grid":
         grid = open_grid(path)
         name, values = None, None

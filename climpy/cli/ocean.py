@@ -6,38 +6,13 @@ and :mod:`climpy.checks`; xarray and the science modules are imported inside the
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from climpy.cli._common import open_map, write
+
 __all__ = ["COMMANDS"]
-
-
-def _open(path: str, variable: str | None = None):
-    """Open a topography (positive up) or an ocean bathymetry (positive down) through climpy.io.
-
-    A file is read as a bathymetry when ``variable`` is a depth name, or when it has a depth
-    variable (``Bathymetry`` ...) and no elevation variable.
-    """
-    from climpy.io import open_bathymetry, open_dataset, open_topography
-    from climpy.io.open import BATHY_NAMES, TOPO_NAMES
-
-    raw = open_dataset(path)
-    if variable is not None:
-        is_bathy = variable in BATHY_NAMES
-    else:
-        is_bathy = not any(n in raw.data_vars for n in TOPO_NAMES) and any(
-            n in raw.data_vars for n in BATHY_NAMES
-        )
-    del raw
-    return (open_bathymetry if is_bathy else open_topography)(path, variable)
-
-
-def _write(ds, path: str, command: str) -> None:
-    from climpy.io import write_netcdf
-
-    write_netcdf(ds, path, command=command, option_name="--output")
 
 
 def _cell(value: str) -> tuple[int, int]:
@@ -46,10 +21,6 @@ def _cell(value: str) -> tuple[int, int]:
     except ValueError as err:
         raise click.BadParameter(f"{value!r}: give a cell as J,I (0-based row,column), e.g. 12,40") from err
     return j, i
-
-
-def _command_line() -> str:
-    return " ".join(["climpy", *sys.argv[1:]])
 
 
 @click.command("internal-oceans")
@@ -97,7 +68,7 @@ def internal_oceans_cmd(
 
     from climpy import internal_oceans as io_
 
-    ds = _open(input_path, variable)
+    ds = open_map(input_path, variable)
     res = io_.internal_oceans(ds, variable=variable)
     n = int(res["n_internal"])
     click.echo(f"{input_path}: {n} internal ocean(s) besides the world ocean")
@@ -112,7 +83,7 @@ def internal_oceans_cmd(
         area_m2 = None if max_area is None else max_area * 1e6
         out = io_.fill_internal_oceans(ds, chosen, height=height, max_area=area_m2, variable=variable)
     if output:
-        _write(out if out is not None else res, output, _command_line())
+        write(out if out is not None else res, output)
         click.echo(f"wrote {output}")
 
 
@@ -146,7 +117,7 @@ def passages_cmd(
         raise click.UsageError("--fix changes the map: give --output FILE for the fixed map")
     from climpy import passages as p
 
-    ds = _open(input_path, variable)
+    ds = open_map(input_path, variable)
     res = p.passages(ds, variable=variable)
     click.echo(
         f"{input_path}: {int(res['n_passages'])} diffusive passage cell(s) "
@@ -165,7 +136,7 @@ def passages_cmd(
         left = int(p.passages(out, variable=variable)["n_passages"])
         click.echo(f"after --fix {fix}: {left} passage cell(s) left")
     if output:
-        _write(out, output, _command_line())
+        write(out, output)
         click.echo(f"wrote {output}")
 
 
@@ -206,11 +177,11 @@ def subbasins_cmd(input_path: str, output: str, variable: str | None, seeds: tup
     chosen = {b: list(v) for b, v in sb.DEFAULT_SEEDS.items()}
     for b in {b for b, _ in parsed}:
         chosen[b] = [p for bb, p in parsed if bb == b]
-    ds = _open(input_path, variable)
+    ds = open_map(input_path, variable)
     res = sb.subbasins(ds, seeds=chosen, variable=variable)
     for var in sb.BASINS.values():
         click.echo(f"{var}: {int(res[var].sum())} cells")
-    _write(res, output, _command_line())
+    write(res, output)
     click.echo(f"wrote {output}")
 
 
@@ -249,8 +220,8 @@ def check_cmd(
     from climpy import checks
     from climpy.io import open_dataset
 
-    t = _open(topo) if topo else None
-    b = _open(bathy) if bathy else None
+    t = open_map(topo) if topo else None
+    b = open_map(bathy) if bathy else None
     r = open_dataset(Path(routing)) if routing else None
     s = open_dataset(Path(subbasins)) if subbasins else None
     report = checks.run_checks(

@@ -8,27 +8,17 @@ atomically with :func:`climpy.io.write_netcdf`.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
+
+from climpy.cli._common import open_any, write
 
 __all__ = ["COMMANDS"]
 
 _OUT = click.option(
     "-o", "--output", type=click.Path(dir_okay=False), required=True, help="NetCDF file to write."
 )
-
-
-def _command_line() -> str:
-    return " ".join(["climpy", *sys.argv[1:]])
-
-
-def _open(path: str):
-    """Open any NetCDF file fully into memory (InputError naming the file when unreadable)."""
-    from climpy.io import open_dataset
-
-    return open_dataset(path)
 
 
 def _open_topography(path: str, variable: str | None):
@@ -66,13 +56,6 @@ def _check_out(path: str | None, option: str) -> None:
         raise click.BadParameter(
             f"{path}: folder {Path(path).parent} does not exist; create it", param_hint=option
         )
-
-
-def _write(ds, output: str) -> None:
-    from climpy.io import write_netcdf
-
-    write_netcdf(ds, output, command=_command_line(), option_name="--output")
-    click.echo(f"wrote {output}")
 
 
 def _floats(text: str, param: str) -> list[float]:
@@ -117,7 +100,7 @@ def heatflow_cmd(
     ds = _open_bathymetry(bathy_path, variable, nan_as_land)
     age = None
     if age_path:
-        age_ds = _open(age_path)
+        age_ds = open_any(age_path)
         _need_var(age_ds, age_path, age_variable, "--age-variable")
         age = age_ds[age_variable]
         if age.shape != ds["Bathymetry"].shape:
@@ -135,7 +118,7 @@ def heatflow_cmd(
         max_age=max_age,
         steep_gradient=steep_gradient,
     )
-    _write(out, output)
+    write(out, output, echo=True)
 
 
 # ----------------------------------------------------------------------------- ahmcoef
@@ -162,7 +145,7 @@ def ahmcoef_cmd(bathy_path, output, variable, nan_as_land, band, taper) -> None:
             f"{band[0]} {band[1]}: give SOUTH NORTH with south < north", param_hint="--band"
         )
     ds = _open_bathymetry(bathy_path, variable, nan_as_land)
-    _write(ahmcoef(ds, band=tuple(band), taper=values), output)
+    write(ahmcoef(ds, band=tuple(band), taper=values), output, echo=True)
 
 
 # ----------------------------------------------------------------------------- pft
@@ -205,6 +188,7 @@ def pft_cmd(topo_path, output, variable, table, south_table, table_from, table_o
     """ORCHIDEE vegetation fractions (maxvegetfrac, 13 PFTs) on the grid of TOPO from a band table."""
     import numpy as np
 
+    from climpy.io.write import write_bytes
     from climpy.pft import DEFAULT_LATITUDES, DEFAULT_TABLE, pft, pft_table
 
     if table and table_from:
@@ -215,13 +199,13 @@ def pft_cmd(topo_path, output, variable, table, south_table, table_from, table_o
     if table:
         lat_n, tab_n = _read_table(table, "--table")
     if table_from:
-        t = pft_table(_open(table_from))
+        t = pft_table(open_any(table_from))
         lat_n, tab_n, lat_s, tab_s = t.latitudes, t.north, t.latitudes, t.south
     if south_table:
         lat_s, tab_s = _read_table(south_table, "--south-table")
     ds = _open_topography(topo_path, variable)
     out = pft(ds, variable="topo", latitudes=lat_n, table=tab_n, south_latitudes=lat_s, south_table=tab_s)
-    _write(out, output)
+    write(out, output, echo=True)
     if table_out:
         t = pft_table(out)
         files = [(Path(table_out), t.latitudes, t.north)]
@@ -234,7 +218,7 @@ def pft_cmd(topo_path, output, variable, table, south_table, table_from, table_o
         for path, lats, rows in files:
             lines = ["# upper_latitude, 13 PFT percentages (climpy pft --table)"]
             lines += [",".join([f"{la:g}", *(f"{v:g}" for v in r)]) for la, r in zip(lats, rows)]
-            path.write_text("\n".join(lines) + "\n")
+            write_bytes(path, "\n".join(lines) + "\n", option_name="--table-out")
             click.echo(f"wrote {path}")
 
 
@@ -290,7 +274,7 @@ def regrid_cmd(topo_path, output, variable, method, step, lon_step, lat_step, li
             )
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="--limits/--step") from err
-    _write(regrid(ds, target, method=method), output)
+    write(regrid(ds, target, method=method), output, echo=True)
 
 
 # ----------------------------------------------------------------------------- weights
@@ -341,11 +325,11 @@ def weights_cmd(
         raise click.UsageError("--o2a and --a2o must be different files")
     _check_out(o2a_out, "--o2a")
     _check_out(a2o_out, "--a2o")
-    grid = _open(grid_path)
+    grid = open_any(grid_path)
     shape = _ocean_corners(grid)[0].shape
     ocean_mask = None
     if bathymetry:
-        b = _open(bathymetry)
+        b = open_any(bathymetry)
         _need_var(b, bathymetry, bathy_variable, "--bathy-variable")
         depth = b[bathy_variable].values
         if depth.shape != shape:
@@ -360,8 +344,8 @@ def weights_cmd(
     o2a, a2o = coupling_weights(
         grid, atm=atm, ocean_mask=ocean_mask, atm_mask=atm_mask, normalization=normalization
     )
-    _write(o2a, o2a_out)
-    _write(a2o, a2o_out)
+    write(o2a, o2a_out, echo=True)
+    write(a2o, a2o_out, echo=True)
 
 
 COMMANDS = [heatflow_cmd, ahmcoef_cmd, pft_cmd, regrid_cmd, weights_cmd]

@@ -7,17 +7,14 @@ written, and each file is written atomically.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Literal
 
 import click
 
+from climpy.cli._common import write
+
 __all__ = ["COMMANDS"]
-
-
-def _command_line() -> str:
-    return " ".join(["climpy", *sys.argv[1:]])
 
 
 @click.command("route")
@@ -100,7 +97,7 @@ def route_cmd(
     import numpy as np
 
     from climpy import orca_products, routing
-    from climpy.io import check_output_path, open_grid, open_topography, write_netcdf
+    from climpy.io import check_output_path, open_grid, open_topography
 
     for path, name in ((output, "--output"), (bathy_out, "--bathy-out"), (soils_out, "--soils-out"),
                        (relief_out, "--relief-out")):  # fmt: skip
@@ -117,9 +114,8 @@ def route_cmd(
         products.append((soils_out, "--soils-out", orca_products.soils(ds)))
     if relief_out:
         products.append((relief_out, "--relief-out", orca_products.relief(ds, resolution=relief_resolution)))
-    cmd = _command_line()
     for path, name, prod in products:
-        write_netcdf(prod, path, command=cmd, option_name=name)
+        write(prod, path, option_name=name)
     trip = routed["trip"].values
     nbasins = int(np.nanmax(routed["basins"].values, initial=0))
     click.echo(

@@ -45,6 +45,8 @@ class _DiagnosticEditor(MapEditor):
     """A MapEditor with a live diagnostic view; subclasses implement :meth:`compute`."""
 
     diagnostic_title = "diagnostic"
+    #: True when :meth:`compute` sets ``self._flagged`` (flat indices of the cells it flags).
+    flags_cells = False
 
     def current_dataset(self) -> xr.Dataset:
         """Return the Dataset with the edited variable replaced by its current values (no replay)."""
@@ -58,8 +60,12 @@ class _DiagnosticEditor(MapEditor):
         raise NotImplementedError
 
     def select_diagnostic_cells(self) -> int:
-        """Select the cells the diagnostic flags (internal oceans, passages); 0 if none."""
-        return 0
+        """Select the cells the diagnostic flags (internal oceans, passages); return how many, 0 if none."""
+        if not self.flags_cells:
+            return 0
+        self.compute()  # sets self._flagged
+        self.state.select_cells(self._flagged)
+        return self.state.n_selected
 
     def _view(self, version: int) -> pn.viewable.Viewable:
         t0 = time.perf_counter()
@@ -108,6 +114,7 @@ class InternalOceansEditor(_DiagnosticEditor):
     """Map editor showing the internal oceans (red) and their count, live."""
 
     kind = "internal-oceans"
+    flags_cells = True
     title = "climpy internal-oceans editor"
     diagnostic_title = "Internal oceans"
 
@@ -126,23 +133,17 @@ class InternalOceansEditor(_DiagnosticEditor):
         self._flagged = np.flatnonzero(label.ravel() > 1)
         return img, f"{n} internal ocean{'s' if n != 1 else ''} found"
 
-    def select_diagnostic_cells(self) -> int:
-        """Select the flagged cells; return how many."""
-        self.compute()
-        self.state.select_cells(self._flagged)
-        return self.state.n_selected
-
-
 class PassagesEditor(_DiagnosticEditor):
     """Map editor showing the one-cell diffusive passages (meridional, zonal), live."""
 
     kind = "passages"
     title = "climpy passages editor"
     diagnostic_title = "Diffusive passages"
+    flags_cells = True
 
     def compute(self) -> tuple[hv.Element, str]:
         """Compute the diagnostic on the current values; return the view and a summary."""
-        from climpy.internal_oceans import ocean_mask
+        from climpy.fields import ocean_mask
         from climpy.passages import passages
 
         ds = self.current_dataset()
@@ -157,13 +158,6 @@ class PassagesEditor(_DiagnosticEditor):
         self._flagged = np.flatnonzero(kind.ravel() > 0)
         n, nm, nz = int(res["n_passages"]), int(res["n_meridional"]), int(res["n_zonal"])
         return img, f"{n} passage cells ({nm} meridional, {nz} zonal)"
-
-    def select_diagnostic_cells(self) -> int:
-        """Select the flagged cells; return how many."""
-        self.compute()
-        self.state.select_cells(self._flagged)
-        return self.state.n_selected
-
 
 class SubBasinsEditor(_DiagnosticEditor):
     """Map editor showing the Atlantic / Pacific / Indian masks computed from the current map."""

@@ -31,11 +31,10 @@ from climpy.edits import (
     apply_operation,
     cell_coordinates,
     editable_variables,
-    export_replay_script,
     grid_fingerprint,
-    load_edits,
 )
 from climpy.exceptions import ClimpyError, EditReplayError, InputError
+from climpy.io.edits import export_replay_script, load_edits
 
 __all__ = ["CMAPS", "EditorState"]
 
@@ -487,7 +486,7 @@ class EditorState(param.Parameterized):
         (Path, Path)
             The NetCDF file and the edit file.
         """
-        from climpy.edits import _atomic_netcdf
+        from climpy.io.write import write_netcdf
 
         out = Path(path)
         edits_out = Path(edits_path) if edits_path is not None else out.with_name(out.stem + ".edits.json")
@@ -499,7 +498,7 @@ class EditorState(param.Parameterized):
                 )
             ef = self.edit_file()
             json.dumps(ef.to_dict())  # fails here, before anything is written, if not serialisable
-            _atomic_netcdf(ds, out)
+            write_netcdf(ds, out)
             ef.save(edits_out)
         except (ClimpyError, OSError, TypeError, ValueError) as err:
             self.status = f"Error: save failed, nothing overwritten: {err}"

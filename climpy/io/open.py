@@ -29,39 +29,23 @@ import cf_xarray  # noqa: F401  (registers the ``.cf`` accessor used to find coo
 import numpy as np
 import xarray as xr
 
-from climpy import __version__
 from climpy._typing import PathLike
 from climpy.exceptions import InputError
 from climpy.geo import is_periodic_lon, wrap_lon
-from climpy.io.grid import Grid
+from climpy.grid import Grid
 from climpy.io.validate import NanPolicy, check_axis, check_land_and_ocean, check_metres, check_nans
+from climpy.names import BATHY_NAMES, LAT_NAMES, LON_NAMES, TOPO_NAMES
+from climpy.provenance import provenance
 
 __all__ = ["open_bathymetry", "open_dataset", "open_grid", "open_topography"]
 
 logger = logging.getLogger(__name__)
 
-#: Variable names tried, in order, when ``variable`` is not given.
-TOPO_NAMES = (
-    "topo",
-    "topography",
-    "Z",
-    "z",
-    "elevation",
-    "elev",
-    "height",
-    "orog",
-    "RELIEF",
-    "relief",
-    "bathy_topo",
-)
-BATHY_NAMES = ("Bathymetry", "bathymetry", "bathy", "Bathy", "depth", "Depth", "deptho", "bathy_metry")
 #: Names of elevation-like (positive up) and depth-like (positive down) variables.
 _UP_NAMES = {n.lower() for n in TOPO_NAMES}
 _DOWN_NAMES = {n.lower() for n in BATHY_NAMES}
 _UP_STANDARD = {"surface_altitude", "height_above_mean_sea_level", "height_above_geoid", "altitude"}
 _DOWN_STANDARD = {"sea_floor_depth_below_geoid", "sea_floor_depth_below_sea_surface", "sea_floor_depth"}
-_LAT_NAMES = ("lat", "latitude", "nav_lat", "y_lat", "gphit", "LAT", "Latitude", "lat_t", "yt")
-_LON_NAMES = ("lon", "longitude", "nav_lon", "x_lon", "glamt", "LON", "Longitude", "lon_t", "xt")
 _AREA_UNITS = {"m2", "m^2", "m**2", "km2", "km^2"}
 _TIME_HINTS = ("time", "t", "time_counter", "record", "month", "year")
 
@@ -103,7 +87,7 @@ def _promote_degree_variables(ds: xr.Dataset) -> xr.Dataset:
     names = [
         str(v)
         for v, da in ds.data_vars.items()
-        if str(da.attrs.get("units", "")).lower().startswith("degree") or str(v) in _LAT_NAMES + _LON_NAMES
+        if str(da.attrs.get("units", "")).lower().startswith("degree") or str(v) in LAT_NAMES + LON_NAMES
     ]
     return ds.set_coords(names) if names else ds
 
@@ -133,7 +117,7 @@ def _find_latlon(ds: xr.Dataset, da: xr.DataArray, source: str) -> tuple[str, st
     """Names of the latitude and longitude coordinates of ``da`` (sharing its dims)."""
     dims = set(da.dims)
     picked = []
-    for key, names in (("latitude", _LAT_NAMES), ("longitude", _LON_NAMES)):
+    for key, names in (("latitude", LAT_NAMES), ("longitude", LON_NAMES)):
         cands = [
             n for n in _coord_candidates(ds, key, names) if set(ds[n].dims) <= dims and ds[n].ndim in (1, 2)
         ]
@@ -315,10 +299,24 @@ def _normalise_regular(
 
 # ----------------------------------------------------------------------------- public openers
 def _provenance(func: str, path: PathLike, **kw) -> str:
-    args = ", ".join(
-        [repr(os.path.basename(str(path))), *(f"{k}={v!r}" for k, v in kw.items() if v is not None)]
-    )
-    return f"climpy {__version__}: climpy.io.{func}({args})"
+    shown = {k: v for k, v in kw.items() if v is not None}
+    return provenance(f"climpy.io.{func}", shown, args=(os.path.basename(str(path)),))["provenance"]
+
+
+def _read_field(path: PathLike, variable: str | None, preferred: tuple[str, ...], what: str, time_index):
+    """Read a file and pick its 2-D field: source, Dataset, name, field, coordinate names and values."""
+    source = _source(path)
+    ds = _promote_degree_variables(open_dataset(path))
+    name = _pick_variable(ds, variable, preferred, source, what)
+    da = ds[name]
+    lat_name, lon_name = _find_latlon(ds, da, source)
+    hdims = {str(d) for d in (*ds[lat_name].dims, *ds[lon_name].dims)}
+    da = _select_2d(da, hdims, time_index, source)
+    if da.ndim != 2:
+        raise InputError(f"{source}: variable {name!r} has dims {da.dims}; expected 2 horizontal dims")
+    lat_v = np.asarray(ds[lat_name].values, dtype=np.float64)
+    lon_v = np.asarray(ds[lon_name].values, dtype=np.float64)
+    return source, ds, name, da, (lat_name, lon_name), (lat_v, lon_v)
 
 
 def open_topography(
@@ -357,17 +355,9 @@ def open_topography(
         duplicated coordinates; extra dimensions; all-NaN, NaN holes (``nan_policy="error"``); values
         not in metres; all land or all ocean. The message names the file, the variable and the fix.
     """
-    source = _source(path)
-    ds = _promote_degree_variables(open_dataset(path))
-    name = _pick_variable(ds, variable, TOPO_NAMES + BATHY_NAMES, source, "topography")
-    da = ds[name]
-    lat_name, lon_name = _find_latlon(ds, da, source)
-    hdims = {str(d) for d in (*ds[lat_name].dims, *ds[lon_name].dims)}
-    da = _select_2d(da, hdims, time_index, source)
-    if da.ndim != 2:
-        raise InputError(f"{source}: variable {name!r} has dims {da.dims}; expected 2 horizontal dims")
-    lat_v = np.asarray(ds[lat_name].values, dtype=np.float64)
-    lon_v = np.asarray(ds[lon_name].values, dtype=np.float64)
+    source, ds, name, da, (lat_name, lon_name), (lat_v, lon_v) = _read_field(
+        path, variable, TOPO_NAMES + BATHY_NAMES, "topography", time_index
+    )
 
     raw = np.asarray(da.values, dtype=np.float64)
     positive_down = _positive_down(da, raw)
@@ -531,15 +521,9 @@ def open_bathymetry(
     InputError
         As :func:`open_topography`.
     """
-    source = _source(path)
-    ds = _promote_degree_variables(open_dataset(path))
-    name = _pick_variable(ds, variable, BATHY_NAMES + TOPO_NAMES, source, "bathymetry")
-    da = ds[name]
-    lat_name, lon_name = _find_latlon(ds, da, source)
-    hdims = {str(d) for d in (*ds[lat_name].dims, *ds[lon_name].dims)}
-    da = _select_2d(da, hdims, time_index, source)
-    lat_v = np.asarray(ds[lat_name].values, dtype=np.float64)
-    lon_v = np.asarray(ds[lon_name].values, dtype=np.float64)
+    source, ds, name, da, (lat_name, lon_name), (lat_v, lon_v) = _read_field(
+        path, variable, BATHY_NAMES + TOPO_NAMES, "bathymetry", time_index
+    )
     if lat_v.ndim == 1:
         logger.info("%s: regular lat/lon grid; broadcast to 2-D nav_lat/nav_lon on (y, x)", source)
         da = da.transpose(ds[lat_name].dims[0], ds[lon_name].dims[0])
@@ -597,8 +581,8 @@ def open_grid(path: PathLike) -> Grid:
     """
     source = _source(path)
     ds = _promote_degree_variables(open_dataset(path))
-    lat = next((n for n in _coord_candidates(ds, "latitude", _LAT_NAMES) if ds[n].ndim == 2), None)
-    lon = next((n for n in _coord_candidates(ds, "longitude", _LON_NAMES) if ds[n].ndim == 2), None)
+    lat = next((n for n in _coord_candidates(ds, "latitude", LAT_NAMES) if ds[n].ndim == 2), None)
+    lon = next((n for n in _coord_candidates(ds, "longitude", LON_NAMES) if ds[n].ndim == 2), None)
     if lat is None or lon is None:
         raise InputError(
             f"{source}: no 2-D latitude/longitude (found {sorted(map(str, ds.variables))}); an ocean grid "

@@ -18,6 +18,7 @@ import xarray as xr
 
 from climpy.exceptions import ClimpyWarning, InputError
 from climpy.geo import is_periodic_lon
+from climpy.names import OCEAN_LAT, OCEAN_LON
 
 __all__ = [
     "MAX_ABS_METRES",
@@ -243,7 +244,7 @@ def validate_bathymetry(ds: xr.Dataset, *, source: str = "<dataset>", variable: 
             f"{_where(source, variable)} has dims {da.dims}; expected ('y', 'x'): open the file with "
             "climpy.io.open_bathymetry"
         )
-    for c in ("nav_lat", "nav_lon"):
+    for c in (OCEAN_LAT, OCEAN_LON):
         if c not in ds.variables or ds[c].dims != ("y", "x"):
             raise InputError(
                 f"{source}: no 2-D coordinate {c!r} on ('y', 'x'); open the file with open_bathymetry"

@@ -1,8 +1,9 @@
-"""Write NetCDF atomically, with a fixed encoding and provenance attributes.
+"""Write files atomically; NetCDF with a fixed encoding and provenance attributes.
 
-Every file climpy writes goes through :func:`write_netcdf`: a temporary file in the target folder,
-flushed and fsynced, then ``os.replace``-d over the target, so a reader never sees a half-written file
-and a failure leaves the previous file intact. The encoding is fixed (zlib level 4, shuffle, no
+Every file climpy writes goes through :func:`atomic_output` (NetCDF through :func:`write_netcdf`,
+text and bytes through :func:`write_bytes`): a temporary file in the target folder, flushed and
+fsynced, then ``os.replace``-d over the target, so a reader never sees a half-written file and a
+failure leaves the previous file intact. The encoding is fixed (zlib level 4, shuffle, no
 ``_FillValue`` on coordinates or on variables without missing values) and the global attributes
 carry the climpy version, the creation time and the command or function that produced the file.
 Re-writing identical data with the same creation time gives identical bytes, so content hashes of
@@ -11,12 +12,13 @@ outputs are stable (set ``SOURCE_DATE_EPOCH`` or pass ``creation_time`` for that
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +32,11 @@ from climpy.exceptions import InputError
 __all__ = [
     "COMPLEVEL",
     "FILL_VALUE",
+    "atomic_output",
     "check_output_path",
     "default_encoding",
     "provenance_attrs",
+    "write_bytes",
     "write_netcdf",
 ]
 
@@ -177,7 +181,6 @@ def write_netcdf(
         any) is left unchanged and no temporary file remains.
     """
     target = check_output_path(path, option_name=option_name)
-    folder = target.parent
     out = ds.copy(deep=False)
     for v in out.variables.values():
         v.encoding = {}
@@ -187,6 +190,46 @@ def write_netcdf(
     for name, over in (encoding or {}).items():
         enc.setdefault(name, {}).update(over)
 
+    with atomic_output(target, option_name=option_name) as tmp:
+        out.to_netcdf(tmp, format="NETCDF4", engine="netcdf4", encoding=enc)
+    logger.info("wrote %s (%s)", target, ", ".join(map(str, out.data_vars)))
+    return target
+
+
+@contextlib.contextmanager
+def atomic_output(
+    path: PathLike, *, option_name: str = "path", mode: int = 0o644, make_parents: bool = False
+) -> Iterator[Path]:
+    """Give a temporary path to write; on success it replaces ``path`` atomically.
+
+    The temporary file is in the target's folder (so ``os.replace`` is atomic), fsynced and given
+    ``mode`` before the replace. On any error it is removed and the previous file is left intact.
+
+    Parameters
+    ----------
+    path : path
+        The file to replace (or create).
+    option_name : str
+        Name of the path in error messages, e.g. ``--output``.
+    mode : int
+        Permission bits of the written file.
+    make_parents : bool
+        Create the target's folder if missing.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary file (exists, empty) to write to.
+
+    Raises
+    ------
+    InputError
+        If the folder cannot hold a new file, or the write is refused (permissions, a folder).
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if make_parents:
+        folder.mkdir(parents=True, exist_ok=True)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as err:
@@ -196,18 +239,28 @@ def write_netcdf(
         ) from err
     os.close(fd)
     try:
-        out.to_netcdf(tmp, format="NETCDF4", engine="netcdf4", encoding=enc)
+        yield Path(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException as err:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        Path(tmp).unlink(missing_ok=True)
         if isinstance(err, PermissionError | IsADirectoryError):
             raise InputError(f"{option_name} {target}: cannot write ({err}); choose a writable path") from err
         raise
-    logger.info("wrote %s (%s)", target, ", ".join(map(str, out.data_vars)))
-    return target
+
+
+def write_bytes(
+    path: PathLike,
+    data: bytes | str,
+    *,
+    mode: int = 0o644,
+    option_name: str = "path",
+    make_parents: bool = True,
+) -> Path:
+    """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically (:func:`atomic_output`)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_output(path, option_name=option_name, mode=mode, make_parents=make_parents) as tmp:
+        tmp.write_bytes(raw)
+    return Path(path)

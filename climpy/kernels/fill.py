@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from climpy.kernels import DCOL, DROW
+from climpy.kernels.neighbours import neighbour_numba
 
 __all__ = ["label_components_numba", "priority_flood_numba"]
 
@@ -112,15 +112,8 @@ def priority_flood_numba(elev, ocean, seeds, periodic_x, open_edges):
             seed = open_edges and (r == 0 or r == nr - 1 or ((c == 0 or c == nc - 1) and not periodic_x))
             if not seed:
                 for k in range(8):
-                    rr = r + DROW[k]
-                    if rr < 0 or rr >= nr:
-                        continue
-                    cc = c + DCOL[k]
-                    if cc < 0 or cc >= nc:
-                        if not periodic_x:
-                            continue
-                        cc = cc + nc if cc < 0 else cc - nc
-                    if oc[rr * nc + cc]:
+                    j = neighbour_numba(r, c, k, nr, nc, periodic_x)
+                    if j >= 0 and oc[j]:
                         seed = True
                         break
             if seed:
@@ -156,16 +149,8 @@ def priority_flood_numba(elev, ocean, seeds, periodic_x, open_edges):
         r = c0 // nc
         c = c0 - r * nc
         for k in range(8):
-            rr = r + DROW[k]
-            if rr < 0 or rr >= nr:
-                continue
-            cc = c + DCOL[k]
-            if cc < 0 or cc >= nc:
-                if not periodic_x:
-                    continue
-                cc = cc + nc if cc < 0 else cc - nc
-            j = rr * nc + cc
-            if closed[j]:
+            j = neighbour_numba(r, c, k, nr, nc, periodic_x)
+            if j < 0 or closed[j]:
                 continue
             closed[j] = 1
             if z[j] <= zc:
@@ -228,16 +213,8 @@ def label_components_numba(mask, periodic_x):
             r = i // nc
             c = i - r * nc
             for k in range(8):
-                rr = r + DROW[k]
-                if rr < 0 or rr >= nr:
-                    continue
-                cc = c + DCOL[k]
-                if cc < 0 or cc >= nc:
-                    if not periodic_x:
-                        continue
-                    cc = cc + nc if cc < 0 else cc - nc
-                j = rr * nc + cc
-                if m[j] != 0 and labels[j] == 0:
+                j = neighbour_numba(r, c, k, nr, nc, periodic_x)
+                if j >= 0 and m[j] != 0 and labels[j] == 0:
                     labels[j] = nlab
                     if tail == queue.size:
                         queue = _grow_numba(queue)

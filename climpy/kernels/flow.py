@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from climpy.kernels import DCOL, DROW
+from climpy.kernels.neighbours import neighbour_numba
 
 __all__ = [
     "EDGE",
@@ -37,19 +37,6 @@ SINK = 8
 EDGE = 9
 NODATA = 255
 _PENDING = 254
-
-
-@njit(cache=True)
-def _neighbour_numba(r, c, k, nr, nc, periodic_x):
-    rr = r + DROW[k]
-    if rr < 0 or rr >= nr:
-        return -1
-    cc = c + DCOL[k]
-    if cc < 0 or cc >= nc:
-        if not periodic_x:
-            return -1
-        cc = cc + nc if cc < 0 else cc - nc
-    return rr * nc + cc
 
 
 @njit(cache=True)
@@ -106,7 +93,7 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
             bk = -1
             at_edge = False
             for k in range(8):
-                j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+                j = neighbour_numba(r, c, k, nr, nc, periodic_x)
                 if j < 0:
                     at_edge = True
                     continue
@@ -135,7 +122,7 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
         r = i // nc
         c = i - r * nc
         for k in range(8):
-            j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, c, k, nr, nc, periodic_x)
             if j >= 0 and down[j] == _PENDING and zf[j] == zf[i]:
                 nseed += 1
                 break
@@ -147,7 +134,7 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
         r = i // nc
         c = i - r * nc
         for k in range(8):
-            j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, c, k, nr, nc, periodic_x)
             if j >= 0 and down[j] == _PENDING and zf[j] == zf[i]:
                 queue[tail] = i
                 tail += 1
@@ -159,7 +146,7 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
         r = i // nc
         c = i - r * nc
         for k in range(8):
-            j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, c, k, nr, nc, periodic_x)
             if j >= 0 and down[j] == _PENDING and d[j] < 0 and zf[j] == zf[i]:
                 d[j] = d[i] + 1
                 queue[tail] = j
@@ -173,7 +160,7 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
         r = i // nc
         c = i - r * nc
         for k in range(8):
-            j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, c, k, nr, nc, periodic_x)
             if j >= 0 and not oc[j] and zf[j] > zf[i]:
                 a[i] = 1
                 queue[tail] = i
@@ -186,7 +173,7 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
         r = i // nc
         c = i - r * nc
         for k in range(8):
-            j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, c, k, nr, nc, periodic_x)
             if j >= 0 and down[j] == _PENDING and a[j] == 0 and d[j] > 0 and zf[j] == zf[i]:
                 a[j] = a[i] + 1
                 queue[tail] = j
@@ -206,17 +193,16 @@ def d8_directions_numba(z, ocean, sinks, dist, periodic_x, open_edges):
         bk = -1
         best = 2 * d[i] - a[i]
         for k in range(8):
-            j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, c, k, nr, nc, periodic_x)
             if j < 0 or oc[j] or zf[j] != zf[i] or d[j] < 0:
                 continue
             if d[j] == 0:  # a lower edge of this flat: leave the flat at once
                 bk = k
                 break
             m = 2 * d[j] - a[j]  # d > 0: a flat cell (its code may already be set)
-            if True:
-                if m < best:
-                    best = m
-                    bk = k
+            if m < best:
+                best = m
+                bk = k
         down[i] = bk
     return down.reshape(nr, nc), unresolved
 
@@ -244,7 +230,7 @@ def downstream_index_numba(down, periodic_x):
         for c in range(nc):
             k = down[r, c]
             if k < 8:
-                out[r, c] = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+                out[r, c] = neighbour_numba(r, c, k, nr, nc, periodic_x)
     return out
 
 
@@ -279,7 +265,7 @@ def flow_order_numba(down, periodic_x):
         nland += 1
         if k < 8:
             r = i // nc
-            j = _neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
             if j >= 0 and dn[j] != NODATA:
                 indeg[j] += 1
     order = np.empty(nland, dtype=np.int64)
@@ -295,7 +281,7 @@ def flow_order_numba(down, periodic_x):
         k = dn[i]
         if k < 8:
             r = i // nc
-            j = _neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
             if j >= 0 and dn[j] != NODATA:
                 indeg[j] -= 1
                 if indeg[j] == 0:
@@ -336,7 +322,7 @@ def accumulate_numba(down, order, weight_row, periodic_x):
         k = dn[i]
         if k < 8:
             r = i // nc
-            j = _neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
             if j >= 0 and dn[j] != NODATA:
                 acc[j] += acc[i]
     return acc.reshape(nr, nc)
@@ -378,7 +364,7 @@ def propagate_numba(down, order, outlet_label, dist, periodic_x):
         k = dn[i]
         if k < 8:
             r = i // nc
-            j = _neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
             step = dist[r, k]
             if j >= 0 and dn[j] != NODATA:
                 basin[i] = basin[j]
@@ -421,7 +407,7 @@ def terminal_cells_numba(down, periodic_x):
             flag[i] = 1
         else:
             r = i // nc
-            j = _neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
+            j = neighbour_numba(r, i - r * nc, k, nr, nc, periodic_x)
             if j < 0 or dn[j] == NODATA:
                 flag[i] = 1
         count += flag[i]
@@ -475,7 +461,7 @@ def routing_products_numba(down, z, basin, dist, area_row, n_rivers, min_hdiff, 
             if k == NODATA:
                 continue
             if k < 8:
-                j = _neighbour_numba(r, c, k, nr, nc, periodic_x)
+                j = neighbour_numba(r, c, k, nr, nc, periodic_x)
                 rj = j // nc
                 cj = j - rj * nc
                 step = dist[r, k]

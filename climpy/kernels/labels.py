@@ -1,20 +1,10 @@
-"""Connected-component labelling of masks on periodic, overlapping and folded grids.
+"""Connected-component labelling and nearest-seed paths on periodic, overlapping and folded grids.
 
 Array contract (every function here): 2-D arrays indexed ``[j, i]`` (row = y/lat south to north,
-column = x/lon west to east), plain numpy in and out, no xarray. The grid topology is passed as
-three arguments:
-
-``periodic_x`` : bool
-    The last column's east face touches the first column's west face (global grids).
-``overlap`` : int, 0 or 2
-    ORCA duplicate columns: column 0 repeats column ``nx - 2`` and column ``nx - 1`` repeats
-    column 1 (NEMO ``jpreci = 1`` halo). Implies ``periodic_x``.
-``fold`` : None, "T" or "F"
-    ORCA north fold. ``"F"`` (F-point pivot, NEMO ``npolj = 5/6``): row ``ny - 1`` repeats row
-    ``ny - 2`` mirrored, ``(ny-1, i) == (ny-2, nx-1-i)``; this is what the PALEORCA2 40 Ma grid of
-    the shared data uses (checked on its coordinates and bathymetry, 0 mismatches). ``"T"`` (T-point
-    pivot, NEMO ``npolj = 3/4``): ``(ny-1, i) == (ny-3, nx-i)`` for ``i >= 1`` and the right half
-    of row ``ny - 2`` mirrors its left half, ``(ny-2, i) == (ny-2, nx-i)``.
+column = x/lon west to east), plain numpy in and out, no xarray. The grid topology comes from
+:mod:`climpy.grid` as arrays: the pairs of cells a plain scan does not join
+(:func:`climpy.grid.equivalent_pairs`) or the canonical index of every cell
+(:func:`climpy.grid.canonical_index`); these kernels do not know the ORCA rules themselves.
 
 The bulk labelling is :func:`scipy.ndimage.label` (C, 4-connectivity). scipy has no notion of
 periodic or folded boundaries, so the seam/fold merge is written here: a numba union-find over the
@@ -28,170 +18,16 @@ import numba
 import numpy as np
 from scipy import ndimage
 
+from climpy.kernels.neighbours import E, N, S, W, neighbour_numba
+
 __all__ = [
-    "FOLDS",
-    "canonical_index",
-    "canonical_mask",
-    "detect_overlap",
-    "detect_fold",
-    "equivalent_pairs",
-    "halo",
-    "label_bodies",
+    "label_with_pairs",
     "merge_labels_numba",
     "nearest_seed_numba",
-    "sync_duplicates",
 ]
-
-FOLDS = (None, "T", "F")
 
 # 4-connectivity: ocean flow needs a shared face
 _CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
-
-
-def _check_topology(shape: tuple[int, int], periodic_x: bool, overlap: int, fold: str | None) -> None:
-    if len(shape) != 2:
-        raise ValueError(f"expected a 2-D array, got shape {shape}")
-    if overlap not in (0, 2):
-        raise ValueError(f"overlap must be 0 or 2 columns, got {overlap}")
-    if fold not in FOLDS:
-        raise ValueError(f"fold must be one of {FOLDS}, got {fold!r}")
-    if overlap and not periodic_x:
-        raise ValueError("overlap columns only make sense on a grid periodic in x (periodic_x=True)")
-    ny, nx = shape
-    if fold is not None and ny < 3:
-        raise ValueError("a north fold needs at least 3 rows")
-    if nx < 3 + overlap:
-        raise ValueError(f"need at least {3 + overlap} columns, got {nx}")
-
-
-def detect_overlap(lat: np.ndarray, lon: np.ndarray, *, atol: float = 1e-6) -> int:
-    """2 when columns 0/nx-2 and nx-1/1 of 2-D coordinates (degrees) coincide (ORCA halo), else 0."""
-    lat = np.asarray(lat, dtype=float)
-    lon = np.asarray(lon, dtype=float)
-    if lat.ndim != 2 or lat.shape[1] < 5:
-        return 0
-
-    def same(a, b, la, lb):
-        dl = np.abs((a - b + 180.0) % 360.0 - 180.0)
-        return bool(np.all(dl <= atol) and np.all(np.abs(la - lb) <= atol))
-
-    ok0 = same(lon[:, 0], lon[:, -2], lat[:, 0], lat[:, -2])
-    ok1 = same(lon[:, -1], lon[:, 1], lat[:, -1], lat[:, 1])
-    return 2 if ok0 and ok1 else 0
-
-
-def detect_fold(lat: np.ndarray, lon: np.ndarray, *, atol: float = 1e-3) -> str | None:
-    """Which north fold (``"T"``, ``"F"`` or None) the 2-D coordinates (degrees) follow.
-
-    Tests the mirror relations of the module docstring on the last row.
-    """
-    lat = np.asarray(lat, dtype=float)
-    lon = np.asarray(lon, dtype=float)
-    if lat.ndim != 2 or lat.shape[0] < 3:
-        return None
-    ny, nx = lat.shape
-    i = np.arange(nx)
-
-    def close(r1, c1, r2, c2):
-        dl = np.abs((lon[r1, c1] - lon[r2, c2] + 180.0) % 360.0 - 180.0)
-        return bool(np.all(dl <= atol) and np.all(np.abs(lat[r1, c1] - lat[r2, c2]) <= atol))
-
-    if close(ny - 1, i, ny - 2, nx - 1 - i):
-        return "F"
-    if close(ny - 1, i[1:], ny - 3, nx - i[1:]):
-        return "T"
-    return None
-
-
-def _dup_map(shape: tuple[int, int], overlap: int, fold: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Flat indices (dup, src): cell ``dup`` is a copy of the physical cell ``src``."""
-    ny, nx = shape
-    dup: list[np.ndarray] = []
-    src: list[np.ndarray] = []
-    rows = np.arange(ny)
-    if fold == "F":
-        i = np.arange(nx)
-        dup.append((ny - 1) * nx + i)
-        src.append((ny - 2) * nx + (nx - 1 - i))
-        rows = rows[:-1]
-    elif fold == "T":
-        i = np.arange(nx)
-        col = nx - i
-        # column nx is column 0 (no overlap) or column 2 (0 == nx-2, 1 == nx-1, 2 == nx)
-        col[col == nx] = 2 if overlap else 0
-        dup.append((ny - 1) * nx + i)
-        src.append((ny - 3) * nx + col)
-        # right half of row ny-2 mirrors its left half (NEMO overwrites ji > jpiglo/2)
-        h = np.arange(nx // 2 + 1, nx)
-        dup.append((ny - 2) * nx + h)
-        src.append((ny - 2) * nx + (nx - h))
-        rows = rows[:-1]
-    if overlap:
-        dup.append(rows * nx + 0)
-        src.append(rows * nx + (nx - 2))
-        dup.append(rows * nx + (nx - 1))
-        src.append(rows * nx + 1)
-    if not dup:
-        e = np.empty(0, dtype=np.int64)
-        return e, e
-    d = np.concatenate(dup).astype(np.int64)
-    s = np.concatenate(src).astype(np.int64)
-    # resolve chains (a source that is itself a duplicate, e.g. fold row x overlap column)
-    lut = np.arange(ny * nx, dtype=np.int64)
-    lut[d] = s
-    for _ in range(4):
-        s = lut[s]
-    keep = d != s
-    return d[keep], s[keep]
-
-
-def canonical_mask(shape: tuple[int, int], *, overlap: int = 0, fold: str | None = None) -> np.ndarray:
-    """Boolean (ny, nx): True on the cells that are physical (not a duplicate halo copy).
-
-    Sums over a grid (areas, counts) must use only these cells so nothing is counted twice.
-    """
-    m = np.ones(shape, dtype=bool)
-    d, _ = _dup_map(shape, overlap, fold)
-    m.ravel()[d] = False
-    return m
-
-
-def canonical_index(shape: tuple[int, int], *, overlap: int = 0, fold: str | None = None) -> np.ndarray:
-    """Flat index (ny, nx, int64) of the physical cell each cell stands for (identity off duplicates)."""
-    lut = np.arange(shape[0] * shape[1], dtype=np.int64)
-    d, s = _dup_map(shape, overlap, fold)
-    lut[d] = s
-    return lut.reshape(shape)
-
-
-def sync_duplicates(arr: np.ndarray, *, overlap: int = 0, fold: str | None = None) -> np.ndarray:
-    """Copy of ``arr`` (ny, nx) with every duplicate cell set from its physical cell."""
-    out = np.array(arr, copy=True)
-    d, s = _dup_map(out.shape, overlap, fold)
-    if d.size:
-        flat = out.reshape(-1)
-        flat[d] = flat[s]
-    return out
-
-
-def equivalent_pairs(
-    shape: tuple[int, int], *, periodic_x: bool = False, overlap: int = 0, fold: str | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Flat index pairs (a, b) of cells connected by a face or identity that a plain 2-D scan misses.
-
-    These are: the seam faces of a periodic grid without overlap (column nx-1 to column 0), and
-    every duplicate cell with its physical cell (overlap columns, fold row). A plain 2-D scan
-    already joins a duplicate to its array neighbours, so identifying duplicates closes the seam
-    and the fold.
-    """
-    _check_topology(shape, periodic_x, overlap, fold)
-    ny, nx = shape
-    a, b = _dup_map(shape, overlap, fold)
-    if periodic_x and not overlap:
-        rows = np.arange(ny, dtype=np.int64)
-        a = np.concatenate([a, rows * nx + (nx - 1)])
-        b = np.concatenate([b, rows * nx])
-    return a, b
 
 
 @numba.njit(cache=True)
@@ -244,69 +80,30 @@ def merge_labels_numba(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return lut
 
 
-def label_bodies(
-    mask: np.ndarray, *, periodic_x: bool = False, overlap: int = 0, fold: str | None = None
-) -> tuple[np.ndarray, int]:
-    """Label the 4-connected bodies of ``mask`` with the grid's seam and fold.
+def label_with_pairs(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label the 4-connected bodies of ``mask`` and merge the bodies of the cell pairs ``(a, b)``.
 
     Parameters
     ----------
     mask : bool array (ny, nx)
-        True on the cells to label (e.g. ocean).
-    periodic_x, overlap, fold
-        Grid topology (module docstring).
+        True on the cells to label, already equal on duplicate cells and their physical cells.
+    a, b : int64 arrays (m,)
+        Flat indices of cells joined by the grid's seam or identity
+        (:func:`climpy.grid.equivalent_pairs`).
 
     Returns
     -------
     labels : int32 array (ny, nx)
-        0 off the mask, 1..n on the bodies (duplicate cells carry their physical cell's label).
+        0 off the mask, 1..n on the bodies.
     n : int
         Number of bodies.
     """
-    m = np.asarray(mask, dtype=bool)
-    _check_topology(m.shape, periodic_x, overlap, fold)
-    # duplicates must agree with their physical cell before labelling
-    m = sync_duplicates(m, overlap=overlap, fold=fold)
-    labels, n = ndimage.label(m, structure=_CROSS)
+    labels, n = ndimage.label(mask, structure=_CROSS)
     if n == 0:
         return labels.astype(np.int32), 0
-    a, b = equivalent_pairs(m.shape, periodic_x=periodic_x, overlap=overlap, fold=fold)
     flat = labels.reshape(-1)
     lut = merge_labels_numba(int(n), flat[a].astype(np.int64), flat[b].astype(np.int64))
-    out = lut[labels]
-    return out, int(lut.max())
-
-
-def halo(
-    arr: np.ndarray,
-    *,
-    periodic_x: bool = False,
-    overlap: int = 0,
-    fold: str | None = None,
-    fill=0,
-) -> np.ndarray:
-    """Pad ``arr`` (ny, nx) with one halo cell on each side holding each border cell's neighbour.
-
-    ``out[1:-1, 1:-1] == arr``; ``out[j + 1, i + 2]`` is the east neighbour of ``(j, i)`` and so on.
-    West/east halos wrap (skipping overlap duplicates), the north halo follows the fold, and
-    sides with no neighbour (south edge, regional grids) hold ``fill``.
-    """
-    a = np.asarray(arr)
-    _check_topology(a.shape, periodic_x, overlap, fold)
-    ny, nx = a.shape
-    out = np.full((ny + 2, nx + 2), fill, dtype=a.dtype)
-    out[1:-1, 1:-1] = a
-    if periodic_x:
-        # west of column 0 is column nx-1 (no overlap) or nx-3 (0 == nx-2); east of nx-1 is 0 or 2
-        out[1:-1, 0] = a[:, nx - 1 - overlap]
-        out[1:-1, -1] = a[:, overlap]
-    if fold == "F":
-        # north of (ny-1, i) == north of (ny-2, nx-1-i) == (ny-1, nx-1-i) == (ny-2, i)
-        out[-1, 1:-1] = a[ny - 2, :]
-    elif fold == "T":
-        # north of (ny-1, i) == north of (ny-3, nx-i) == (ny-2, nx-i)
-        out[-1, 1:-1] = a[ny - 2, (nx - np.arange(nx)) % nx]
-    return out
+    return lut[labels], int(lut.max())
 
 
 @numba.njit(cache=True)
@@ -319,26 +116,8 @@ def _arc_numba(lat1, coslat1, lon1, lat2, coslat2, lon2, radius):
     return 2.0 * radius * np.arcsin(np.sqrt(a))
 
 
-@numba.njit(cache=True)
-def _neighbour_numba(k, q, ny, nx, fcanon, periodic_x):
-    # physical flat index of neighbour q (0 N, 1 S, 2 E, 3 W) of cell k, -1 if none
-    j = k // nx
-    i = k - j * nx
-    if q == 0:
-        j += 1
-    elif q == 1:
-        j -= 1
-    elif q == 2:
-        i += 1
-    else:
-        i -= 1
-    if j < 0 or j >= ny:
-        return -1
-    if i < 0 or i >= nx:
-        if not periodic_x:
-            return -1
-        i = i % nx
-    return fcanon[j * nx + i]
+#: Face neighbours N, S, E, W as codes of :func:`climpy.kernels.neighbours.neighbour_numba`.
+_FACES = (N, S, E, W)
 
 
 @numba.njit(cache=True)
@@ -369,7 +148,7 @@ def nearest_seed_numba(
     lat, lon : float64 (ny, nx), degrees
         Cell centres.
     canon : int64 (ny, nx)
-        Physical flat index of every cell (:func:`canonical_index`); duplicates are never visited,
+        Physical flat index of every cell (:func:`climpy.grid.canonical_index`); duplicates are never visited,
         neighbours are reached through it, which handles the overlap columns and the fold.
     seeds : int64 (m,)
         Flat indices of the seed cells (physical cells inside ``mask``).
@@ -404,8 +183,11 @@ def nearest_seed_numba(
     for k in range(n):
         if not fmask[k] or fcanon[k] != k:
             continue
+        j = k // nx
         for q in (0, 2):
-            m = _neighbour_numba(k, q, ny, nx, fcanon, periodic_x)
+            m = neighbour_numba(j, k - j * nx, _FACES[q], ny, nx, periodic_x)
+            if m >= 0:
+                m = fcanon[m]
             if m >= 0 and m != k and fmask[m]:
                 w = _arc_numba(rlat[k], clat[k], rlon[k], rlat[m], clat[m], rlon[m], radius)
                 if q == 0:
@@ -458,24 +240,10 @@ def nearest_seed_numba(
             j = k // nx
             i = k - j * nx
             for q in range(4):
-                # neighbour q (0 N, 1 S, 2 E, 3 W), inlined: one division per visited cell
-                j2 = j
-                i2 = i
-                if q == 0:
-                    j2 = j + 1
-                elif q == 1:
-                    j2 = j - 1
-                elif q == 2:
-                    i2 = i + 1
-                else:
-                    i2 = i - 1
-                if j2 < 0 or j2 >= ny:
+                m = neighbour_numba(j, i, _FACES[q], ny, nx, periodic_x)
+                if m < 0:
                     continue
-                if i2 < 0 or i2 >= nx:
-                    if not periodic_x:
-                        continue
-                    i2 = i2 % nx
-                m = fcanon[j2 * nx + i2]
+                m = fcanon[m]
                 if m == k or not fmask[m]:
                     continue
                 if q == 0:

@@ -15,7 +15,7 @@ import pytest
 import xarray as xr
 from playwright.sync_api import Error as PlaywrightError
 
-from climpy.edits import load_edits
+from climpy.io.edits import load_edits
 
 from .browser import VENV_BIN, Server, canvases, non_blank, offline_browser, require_chromium
 from .conftest import latlon_topo

@@ -7,8 +7,9 @@ import pytest
 import xarray as xr
 
 from climpy.editors.state import EditorState
-from climpy.edits import EditFile, Operation, apply_edits, load_edits
+from climpy.edits import EditFile, Operation, apply_edits
 from climpy.exceptions import EditReplayError, InputError
+from climpy.io.edits import load_edits
 
 
 def test_box_selection_selects_cell_centres_inside(topo_ds):

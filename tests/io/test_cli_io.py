@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from climpy.cli import main
-from climpy.io.grid import Grid
+from climpy.grid import Grid
 from climpy.testing import orca_like_grid, topography_dataset
 
 

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from climpy.exceptions import ClimpyWarning, InputError
-from climpy.io.grid import Grid
+from climpy.grid import Grid
 from climpy.io.open import open_bathymetry, open_grid, open_topography
 from climpy.io.validate import validate_bathymetry, validate_topography
 from climpy.testing import assert_topography_dataset, orca_like_grid, topography_dataset

@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from climpy.kernels.labels import (
+from climpy.grid import (
     canonical_index,
     canonical_mask,
-    detect_fold,
     detect_overlap,
     equivalent_pairs,
     halo,
     label_bodies,
-    merge_labels_numba,
     sync_duplicates,
 )
+from climpy.grid import detect_north_fold as detect_fold
+from climpy.kernels.labels import merge_labels_numba
 
 
 def test_merge_labels_chains_and_ignores_background():
@@ -94,7 +94,7 @@ def test_canonical_mask_counts_physical_cells(fold, expected):
 
 
 def test_canonical_mask_matches_grid_canonical():
-    from climpy.io.grid import Grid
+    from climpy.grid import Grid
 
     for fold in ("F", "T"):
         shape = (7, 12)

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from climpy.internal_oceans import fill_internal_oceans, grid_topology, internal_oceans, ocean_mask
-from climpy.kernels.labels import canonical_mask
+from climpy.fields import ocean_mask
+from climpy.grid import Grid, canonical_mask
+from climpy.internal_oceans import fill_internal_oceans, internal_oceans
 from climpy.passages import close_passages, passages, widen_passages
 from climpy.testing import orca_like_grid, topography_dataset
 
@@ -34,7 +35,7 @@ def _topo(ocean: np.ndarray):
 
 def _bfs_bodies(ds) -> int:
     """Count bodies by breadth-first search over the io Grid's neighbour table (independent oracle)."""
-    from climpy.io.grid import Grid
+    from climpy.grid import Grid
 
     g = Grid.from_dataset(ds)
     nb = g.neighbours(4).reshape(-1, 4)
@@ -119,7 +120,7 @@ def test_orca_bodies_match_bfs_oracle(fold, ny, half, seed, p):
     )
     res = internal_oceans(ds)
     assert res.sizes["body"] == _bfs_bodies(ds)
-    g = grid_topology(ds)
+    g = Grid.from_dataset(ds)
     canon = canonical_mask(g.shape, overlap=g.overlap, fold=g.fold)
     assert int(res.n_cells.sum()) == int((ocean_mask(ds) & canon).sum())
     assert int(internal_oceans(fill_internal_oceans(ds)).n_internal) == 0

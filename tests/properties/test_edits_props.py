@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from climpy.editors.state import EditorState
-from climpy.edits import EditFile, apply_edits, load_edits
+from climpy.edits import EditFile, apply_edits
+from climpy.io.edits import load_edits
 
 pytestmark = pytest.mark.properties
 

@@ -6,7 +6,7 @@ import xarray as xr
 
 from climpy.exceptions import GridError
 from climpy.geo import EARTH_RADIUS
-from climpy.io.grid import Grid, detect_north_fold, fold_partner, polygon_area
+from climpy.grid import Grid, detect_north_fold, fold_partner, polygon_area
 
 SPHERE = 4 * np.pi * EARTH_RADIUS**2
 

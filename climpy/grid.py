@@ -1,14 +1,17 @@
-"""Grid description: regular lat/lon, curvilinear or ORCA; periodicity, north fold, areas, neighbours.
+"""THE grid room: regular lat/lon, curvilinear and ORCA grids, their topology and geometry.
 
-A :class:`Grid` is built once at the edge (``Grid.from_dataset``) and passed to science code, which
-uses it for cell areas, for the content hash of the coordinates (edit files refuse to replay on
-another grid) and for the topology of the grid (which cells are neighbours).
+A :class:`Grid` is built once from a validated Dataset (``Grid.from_dataset``) and passed to
+science code, which uses it for cell areas, for the content hash of the coordinates (edit files
+refuse to replay on another grid) and for the topology of the grid: which cells duplicate which
+(ORCA overlap columns and north fold), which cells are neighbours, the one-cell halo, connected
+bodies. No other module of climpy knows how an ORCA fold or overlap works: they call this one.
+The numba kernels (:mod:`climpy.kernels`) get the topology as plain arrays or flags from here.
 
 ORCA topology, as verified on ``paleorca2_40Ma_grid.nc``, ``curvilinear.nc`` and
 ``geothermal_heatingLMParaT.nc`` (182 x 149, indices 0-based, ``y`` south to north):
 
 * overlap columns: ``x = 0`` duplicates ``x = nx - 2`` and ``x = nx - 1`` duplicates ``x = 1``
-  (coordinates equal to 0 degrees);
+  (NEMO ``jpreci = 1`` halo; coordinates equal to 0 degrees);
 * north fold: the last row ``y = ny - 1`` duplicates row ``y = ny - 2`` mirrored,
   ``(ny - 1, i) == (ny - 2, nx - 1 - i)`` (largest coordinate mismatch 3e-4 degrees, float32 noise).
   This is NEMO's F-point pivot rule for T points (``jperio = 6``). The T-point pivot rule
@@ -16,32 +19,49 @@ ORCA topology, as verified on ``paleorca2_40Ma_grid.nc``, ``curvilinear.nc`` and
   does *not* hold on these files (58 degrees mismatch). Both rules are supported; the one that
   holds is detected from the coordinates (:func:`detect_north_fold`).
 
-Connectivity code should not hand-code these rules: :meth:`Grid.canonical` maps every cell to the
-unique cell it duplicates, and :meth:`Grid.neighbours` gives, for every cell, the flat indices of its
-4 or 8 neighbours across the periodic seam and the fold (``-1`` off the grid).
+The topology functions below take ``(shape, overlap, fold)`` so they also serve arrays without
+coordinates; the :class:`Grid` methods of the same names call them with the grid's own topology.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from climpy._typing import GridKind
 from climpy.exceptions import GridError
-from climpy.geo import EARTH_RADIUS, cell_area_regular, is_periodic_lon, wrap_lon
+from climpy.geo import (
+    EARTH_RADIUS,
+    cell_area_regular,
+    great_circle_distance,
+    is_periodic_lon,
+    lon_diff,
+    unit_vectors,
+    wrap_lon,
+)
+from climpy.names import LAT_NAMES, LON_NAMES
 
 __all__ = [
+    "FOLDS",
     "Grid",
     "NorthFold",
+    "canonical_index",
+    "canonical_mask",
     "detect_north_fold",
     "detect_overlap",
+    "duplicate_map",
+    "equivalent_pairs",
     "fold_partner",
-    "orca_fold_partner",
+    "halo",
+    "label_bodies",
     "polygon_area",
+    "singular_points",
+    "sync_duplicates",
 ]
 
 logger = logging.getLogger(__name__)
@@ -53,13 +73,8 @@ COORD_ATOL = 1e-3
 #: Decimals kept when hashing coordinates (degrees): 1e-6 degree is about 0.1 m.
 FINGERPRINT_DECIMALS = 6
 
-_LAT_NAMES = ("lat", "nav_lat", "latitude", "y_lat", "gphit")
-_LON_NAMES = ("lon", "nav_lon", "longitude", "x_lon", "glamt")
-
-
-def _lon_diff(a, b) -> np.ndarray:
-    """Smallest signed difference between longitudes (degrees)."""
-    return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float) + 180.0) % 360.0 - 180.0
+#: The north-fold rules a grid may have (None: no fold).
+FOLDS = (None, "T", "F")
 
 
 def _same_point(lat1, lon1, lat2, lon2, atol: float = COORD_ATOL) -> bool:
@@ -69,7 +84,7 @@ def _same_point(lat1, lon1, lat2, lon2, atol: float = COORD_ATOL) -> bool:
         return False
     dlat = np.abs(lat1 - lat2)
     # near a pole longitude is meaningless: compare longitudes only away from the poles
-    dlon = np.where(np.abs(lat1) > 89.999, 0.0, np.abs(_lon_diff(lon1, lon2)))
+    dlon = np.where(np.abs(lat1) > 89.999, 0.0, np.abs(lon_diff(lon1, lon2)))
     return bool(np.nanmax(dlat) <= atol and np.nanmax(dlon) <= atol)
 
 
@@ -135,10 +150,6 @@ def fold_partner(
     raise GridError(f"unknown north fold {fold!r}; expected 'T' or 'F'")
 
 
-#: Alias of :func:`fold_partner` (the name used in the design notes).
-orca_fold_partner = fold_partner
-
-
 def _duplicate_rows_mask(shape: tuple[int, int], fold: NorthFold | None) -> np.ndarray:
     ny, nx = shape
     dup = np.zeros(shape, dtype=bool)
@@ -173,10 +184,189 @@ def detect_north_fold(lat: np.ndarray, lon: np.ndarray) -> NorthFold | None:
     return None
 
 
-def _unit_vectors(lat, lon) -> np.ndarray:
-    p = np.deg2rad(np.asarray(lat, dtype=float))
-    lam = np.deg2rad(np.asarray(lon, dtype=float))
-    return np.stack([np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)], axis=-1)
+# ------------------------------------------------------------- topology of (shape, overlap, fold)
+def check_topology(shape: tuple[int, int], periodic_x: bool, overlap: int, fold: str | None) -> None:
+    """Raise ``ValueError`` when a grid shape cannot carry the given topology."""
+    if len(shape) != 2:
+        raise ValueError(f"expected a 2-D array, got shape {shape}")
+    if overlap not in (0, 2):
+        raise ValueError(f"overlap must be 0 or 2 columns, got {overlap}")
+    if fold not in FOLDS:
+        raise ValueError(f"fold must be one of {FOLDS}, got {fold!r}")
+    if overlap and not periodic_x:
+        raise ValueError("overlap columns only make sense on a grid periodic in x (periodic_x=True)")
+    ny, nx = shape
+    if fold is not None and ny < 3:
+        raise ValueError("a north fold needs at least 3 rows")
+    if nx < 3 + overlap:
+        raise ValueError(f"need at least {3 + overlap} columns, got {nx}")
+
+
+def duplicate_map(
+    shape: tuple[int, int], overlap: int = 0, fold: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices ``(dup, src)``: cell ``dup`` is a copy of the unique (physical) cell ``src``.
+
+    Duplicates are the rows past the north fold (:func:`fold_partner`) and, on the other rows,
+    the two overlap columns. Chains (an overlap cell of a fold row) are resolved, so every
+    ``src`` is a physical cell.
+    """
+    ny, nx = shape
+    dup: list[np.ndarray] = []
+    src: list[np.ndarray] = []
+    fold_rows = _duplicate_rows_mask(shape, fold)  # type: ignore[arg-type]
+    if fold is not None:
+        jj, ii = np.nonzero(fold_rows)
+        j2, i2 = fold_partner(jj, ii, ny=ny, nx=nx, fold=fold, overlap=overlap)  # type: ignore[arg-type]
+        dup.append(jj * nx + ii)
+        src.append(j2 * nx + i2)
+    if overlap:
+        rows = np.arange(ny - 1 if fold is not None else ny)
+        dup += [rows * nx + 0, rows * nx + (nx - 1)]
+        src += [rows * nx + (nx - 2), rows * nx + 1]
+    if not dup:
+        e = np.empty(0, dtype=np.int64)
+        return e, e
+    d = np.concatenate(dup).astype(np.int64)
+    s = np.concatenate(src).astype(np.int64)
+    lut = np.arange(ny * nx, dtype=np.int64)
+    lut[d] = s
+    for _ in range(4):
+        s = lut[s]
+    keep = d != s
+    return d[keep], s[keep]
+
+
+def canonical_mask(shape: tuple[int, int], *, overlap: int = 0, fold: str | None = None) -> np.ndarray:
+    """Boolean (ny, nx): True on the physical cells (not a duplicate halo copy).
+
+    Sums over a grid (areas, counts) must use only these cells so nothing is counted twice.
+    """
+    m = np.ones(shape, dtype=bool)
+    d, _ = duplicate_map(shape, overlap, fold)
+    m.ravel()[d] = False
+    return m
+
+
+def canonical_index(shape: tuple[int, int], *, overlap: int = 0, fold: str | None = None) -> np.ndarray:
+    """Flat index (ny, nx, int64) of the physical cell each cell stands for (identity off duplicates)."""
+    lut = np.arange(shape[0] * shape[1], dtype=np.int64)
+    d, s = duplicate_map(shape, overlap, fold)
+    lut[d] = s
+    return lut.reshape(shape)
+
+
+def sync_duplicates(arr: np.ndarray, *, overlap: int = 0, fold: str | None = None) -> np.ndarray:
+    """Copy of ``arr`` (ny, nx) with every duplicate cell set from its physical cell."""
+    out = np.array(arr, copy=True)
+    d, s = duplicate_map(out.shape, overlap, fold)
+    if d.size:
+        flat = out.reshape(-1)
+        flat[d] = flat[s]
+    return out
+
+
+def equivalent_pairs(
+    shape: tuple[int, int], *, periodic_x: bool = False, overlap: int = 0, fold: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flat index pairs (a, b) of cells connected by a face or identity that a plain 2-D scan misses.
+
+    These are: the seam faces of a periodic grid without overlap (column nx-1 to column 0), and
+    every duplicate cell with its physical cell (overlap columns, fold row). A plain 2-D scan
+    already joins a duplicate to its array neighbours, so identifying duplicates closes the seam
+    and the fold.
+    """
+    check_topology(shape, periodic_x, overlap, fold)
+    ny, nx = shape
+    a, b = duplicate_map(shape, overlap, fold)
+    if periodic_x and not overlap:
+        rows = np.arange(ny, dtype=np.int64)
+        a = np.concatenate([a, rows * nx + (nx - 1)])
+        b = np.concatenate([b, rows * nx])
+    return a, b
+
+
+def halo(
+    arr: np.ndarray,
+    *,
+    periodic_x: bool = False,
+    overlap: int = 0,
+    fold: str | None = None,
+    fill=0,
+) -> np.ndarray:
+    """Pad ``arr`` (ny, nx) with one halo cell on each side holding each border cell's neighbour.
+
+    ``out[1:-1, 1:-1] == arr``; ``out[j + 1, i + 2]`` is the east neighbour of ``(j, i)`` and so on.
+    West/east halos wrap (skipping overlap duplicates), the north halo follows the fold, and
+    sides with no neighbour (south edge, regional grids) hold ``fill``.
+    """
+    a = np.asarray(arr)
+    check_topology(a.shape, periodic_x, overlap, fold)
+    ny, nx = a.shape
+    out = np.full((ny + 2, nx + 2), fill, dtype=a.dtype)
+    out[1:-1, 1:-1] = a
+    if periodic_x:
+        # west of column 0 is column nx-1 (no overlap) or nx-3 (0 == nx-2); east of nx-1 is 0 or 2
+        out[1:-1, 0] = a[:, nx - 1 - overlap]
+        out[1:-1, -1] = a[:, overlap]
+    if fold == "F":
+        # north of (ny-1, i) == north of (ny-2, nx-1-i) == (ny-1, nx-1-i) == (ny-2, i)
+        out[-1, 1:-1] = a[ny - 2, :]
+    elif fold == "T":
+        # north of (ny-1, i) == north of (ny-3, nx-i) == (ny-2, nx-i)
+        out[-1, 1:-1] = a[ny - 2, (nx - np.arange(nx)) % nx]
+    return out
+
+
+def label_bodies(
+    mask: np.ndarray, *, periodic_x: bool = False, overlap: int = 0, fold: str | None = None
+) -> tuple[np.ndarray, int]:
+    """Label the 4-connected bodies of ``mask`` across the grid's seam and fold.
+
+    Parameters
+    ----------
+    mask : bool array (ny, nx)
+        True on the cells to label (e.g. ocean).
+    periodic_x, overlap, fold
+        Grid topology (module docstring).
+
+    Returns
+    -------
+    labels : int32 array (ny, nx)
+        0 off the mask, 1..n on the bodies (duplicate cells carry their physical cell's label).
+    n : int
+        Number of bodies.
+    """
+    from climpy.kernels.labels import label_with_pairs
+
+    m = np.asarray(mask, dtype=bool)
+    check_topology(m.shape, periodic_x, overlap, fold)
+    # duplicates must agree with their physical cell before labelling
+    m = sync_duplicates(m, overlap=overlap, fold=fold)
+    a, b = equivalent_pairs(m.shape, periodic_x=periodic_x, overlap=overlap, fold=fold)
+    return label_with_pairs(m, a, b)
+
+
+def singular_points(shape: tuple[int, int], *, overlap: int, fold: str | None) -> np.ndarray:
+    """Physical cells (n, 2) touching the singular points (north-fold pivots) of an ORCA grid.
+
+    F fold: the pivots lie between columns 0|1 and nx/2-1|nx/2 of row ny-2 (the cells on either
+    side). T fold: the pivots are the T points (ny-2, 1) and (ny-2, nx/2). No fold: none.
+    """
+    ny, nx = shape
+    if fold is None:
+        return np.zeros((0, 2), dtype=np.int64)
+    half = (nx - overlap) // 2
+    if fold == "F":
+        cols = (
+            [1, nx - 2, half - 1 + overlap // 2, half + overlap // 2]
+            if overlap
+            else [0, nx - 1, half - 1, half]
+        )
+    else:
+        cols = [1, half + overlap // 2] if overlap else [0, half]
+    return np.array(sorted({(ny - 2, c) for c in cols}), dtype=np.int64)
+
 
 
 def _triangle_area(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -208,7 +398,7 @@ def polygon_area(
     Strackee (1983). Written here because no installed library computes areas of many spherical
     quadrilaterals vectorised (pyproj/shapely are not dependencies).
     """
-    v = _unit_vectors(corner_lat, corner_lon)
+    v = unit_vectors(corner_lat, corner_lon)
     total = np.zeros(v.shape[:-2])
     for k in range(1, v.shape[-2] - 1):
         total += _triangle_area(v[..., 0, :], v[..., k, :], v[..., k + 1, :])
@@ -329,12 +519,12 @@ class Grid:
         GridError
             If no latitude/longitude coordinates are found or their shapes disagree.
         """
-        lat_name = next((n for n in _LAT_NAMES if n in ds.variables), None)
-        lon_name = next((n for n in _LON_NAMES if n in ds.variables), None)
+        lat_name = next((n for n in LAT_NAMES if n in ds.variables), None)
+        lon_name = next((n for n in LON_NAMES if n in ds.variables), None)
         if lat_name is None or lon_name is None:
             raise GridError(
                 f"no latitude/longitude coordinates among {sorted(map(str, ds.variables))}; "
-                f"expected one of {_LAT_NAMES} and one of {_LON_NAMES} (open the file with "
+                f"expected one of {LAT_NAMES} and one of {LON_NAMES} (open the file with "
                 "climpy.io.open_topography to normalise it)"
             )
         lat = ds[lat_name]
@@ -346,13 +536,7 @@ class Grid:
                 f"coordinates {lat_name!r} {lat.dims} and {lon_name!r} {lon.dims} must both be 1-D or both "
                 "2-D (y, x) of the same shape"
             )
-        lat2 = np.asarray(lat.values, dtype=float)
-        lon2 = np.asarray(lon.values, dtype=float)
-        shape = lat2.shape
-        overlap = detect_overlap(lat2, lon2)
-        fold = detect_north_fold(lat2, lon2)
-        kind: GridKind = "orca" if (overlap or fold) else "curvilinear"
-        periodic = bool(overlap) or _wraps_2d(lon2)
+        shape = lat.shape
         area = None
         if "area" in ds.variables and ds["area"].shape == shape:
             area = np.asarray(ds["area"].values, dtype=float)
@@ -363,10 +547,31 @@ class Grid:
                 clat = _corners_from_bounds(blat.values, shape)
                 clon = _corners_from_bounds(blon.values, shape)
                 area = polygon_area(clat, clon)
+        return cls.curvilinear(lat.values, lon.values, area=area)
+
+    @classmethod
+    def curvilinear(cls, lat, lon, *, area=None) -> Grid:
+        """Build a grid from 2-D cell centres (degrees), detecting the ORCA overlap and north fold.
+
+        Parameters
+        ----------
+        lat, lon : array (ny, nx), degrees
+        area : array (ny, nx), m2, optional
+            Cell areas; without them :attr:`cell_area` approximates them from the centres.
+        """
+        lat2 = np.asarray(lat, dtype=float)
+        lon2 = np.asarray(lon, dtype=float)
+        if lat2.ndim != 2 or lon2.shape != lat2.shape:
+            raise GridError(f"curvilinear grids need 2-D lat/lon of one shape: {lat2.shape}, {lon2.shape}")
+        shape = lat2.shape
+        overlap = detect_overlap(lat2, lon2)
+        fold = detect_north_fold(lat2, lon2)
+        kind: GridKind = "orca" if (overlap or fold) else "curvilinear"
+        periodic = bool(overlap) or _wraps_2d(lon2)
         if area is None:
             logger.debug("grid %s %s: no area or cell bounds; Grid.area is None", kind, shape)
         logger.debug("grid %s %s: overlap=%d north_fold=%s periodic=%s", kind, shape, overlap, fold, periodic)
-        return cls(kind, shape, lat2, lon2, periodic, overlap, fold, area)
+        return cls(kind, shape, lat2, lon2, periodic, overlap, fold, area)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ identity
     def fingerprint(self) -> str:
@@ -401,6 +606,21 @@ class Grid:
 
     # ------------------------------------------------------------------ topology
     @property
+    def fold(self) -> NorthFold | None:
+        """Short name of :attr:`north_fold`."""
+        return self.north_fold
+
+    @property
+    def kw(self) -> dict[str, Any]:
+        """Topology as the keyword arguments ``periodic_x``, ``overlap``, ``fold`` of the array functions."""
+        return {"periodic_x": self.periodic_x, "overlap": self.overlap, "fold": self.north_fold}
+
+    @property
+    def unique_columns(self) -> slice:
+        """Columns that are not overlap copies: ``1 .. nx-2`` on ORCA grids, all otherwise."""
+        return slice(1, self.shape[1] - 1) if self.overlap == 2 else slice(0, self.shape[1])
+
+    @property
     def duplicate_mask(self) -> np.ndarray:
         """Boolean (ny, nx): True on cells that duplicate another cell (overlap columns, fold rows)."""
         return self.canonical() != np.arange(self.shape[0] * self.shape[1]).reshape(self.shape)
@@ -412,26 +632,43 @@ class Grid:
         the columns they duplicate and the fold rows to their mirror images, so that
         ``values.ravel()[grid.canonical()]`` restores a consistent field.
         """
-        ny, nx = self.shape
-        lut = np.arange(ny * nx, dtype=np.int64).reshape(self.shape)
-        jj, ii = np.indices(self.shape)
-        if self.north_fold is not None:
-            dup = _duplicate_rows_mask(self.shape, self.north_fold)
-            j2, i2 = fold_partner(jj[dup], ii[dup], ny=ny, nx=nx, fold=self.north_fold, overlap=self.overlap)
-            lut[dup] = j2 * nx + i2
-        if self.overlap == 2:
-            rows = ~_duplicate_rows_mask(self.shape, self.north_fold)[:, 0]
-            lut[rows, 0] = np.flatnonzero(rows) * nx + nx - 2
-            rows = ~_duplicate_rows_mask(self.shape, self.north_fold)[:, nx - 1]
-            lut[rows, nx - 1] = np.flatnonzero(rows) * nx + 1
-        # resolve chains (an overlap cell of the T-pivot row copies a fold cell, which copies another)
-        flat = lut.ravel()
-        for _ in range(4):
-            nxt = flat[flat]
-            if np.array_equal(nxt, flat):
-                break
-            flat = nxt
-        return flat.reshape(self.shape)
+        return canonical_index(self.shape, overlap=self.overlap, fold=self.north_fold)
+
+    @property
+    def canonical_mask(self) -> np.ndarray:
+        """Boolean (ny, nx): True on the physical cells (:func:`canonical_mask`)."""
+        return canonical_mask(self.shape, overlap=self.overlap, fold=self.north_fold)
+
+    def sync(self, arr: np.ndarray) -> np.ndarray:
+        """Copy of ``arr`` (ny, nx) with every duplicate cell set from its physical cell."""
+        return sync_duplicates(arr, overlap=self.overlap, fold=self.north_fold)
+
+    def halo(self, arr: np.ndarray, *, fill=0) -> np.ndarray:
+        """``arr`` padded with one halo cell on each side holding the neighbours (:func:`halo`)."""
+        return halo(arr, fill=fill, **self.kw)
+
+    def label(self, mask: np.ndarray) -> tuple[np.ndarray, int]:
+        """Labels and count of the 4-connected bodies of ``mask`` on this grid (:func:`label_bodies`)."""
+        return label_bodies(mask, **self.kw)
+
+    def label_by_area(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Bodies of ``mask`` labelled by decreasing area (1 = largest), their areas (m2) and cell counts.
+
+        Areas are :attr:`cell_area` sums and counts are over physical cells, so duplicates never count.
+        """
+        labels, n = self.label(mask)
+        if n == 0:
+            return labels, np.zeros(0), np.zeros(0, dtype=np.int64)
+        areas = np.bincount(labels.ravel(), weights=self.cell_area.ravel(), minlength=n + 1)[1:]
+        counts = np.bincount(labels[self.canonical_mask], minlength=n + 1)[1:]
+        order = np.lexsort((np.arange(n), -areas))  # decreasing area, stable on ties
+        lut = np.zeros(n + 1, dtype=np.int32)
+        lut[order + 1] = np.arange(1, n + 1, dtype=np.int32)
+        return lut[labels], areas[order], counts[order]
+
+    def singular_points(self) -> np.ndarray:
+        """Cells (n, 2) at the north-fold pivots of an ORCA grid (:func:`singular_points`)."""
+        return singular_points(self.shape, overlap=self.overlap, fold=self.north_fold)
 
     def neighbours(self, connectivity: Literal[4, 8] = 4) -> np.ndarray:
         """Flat indices (ny, nx, k) of each cell's neighbours, canonicalised; -1 off the grid.
@@ -468,6 +705,40 @@ class Grid:
             out[..., k] = np.where(flat >= 0, canon.ravel()[np.maximum(flat, 0)], -1)
         del jj, ii
         return out
+
+    # ------------------------------------------------------------------ geometry
+    @functools.cached_property
+    def cell_area(self) -> np.ndarray:
+        """Cell areas (ny, nx, m2) with duplicate cells at 0, so sums count every cell once.
+
+        :attr:`area` where the grid knows it; otherwise (a curvilinear grid without an area
+        variable or cell bounds) the rectangle spanned by half the distances to the four
+        neighbours.
+        """
+        area = np.array(self.area, dtype=float) if self.area is not None else self._approx_area()
+        return _readonly(np.where(self.canonical_mask, area, 0.0))
+
+    def _approx_area(self) -> np.ndarray:
+        hl = self.halo(np.asarray(self.lat, dtype=float), fill=np.nan)
+        hn = self.halo(np.asarray(self.lon, dtype=float), fill=np.nan)
+
+        def mean_dist(sides):
+            d = [great_circle_distance(self.lat, self.lon, hl[s], hn[s]) for s in sides]
+            return np.nanmean(np.stack(d), axis=0)
+
+        ex = mean_dist([(slice(1, -1), slice(2, None)), (slice(1, -1), slice(0, -2))])
+        ey = mean_dist([(slice(2, None), slice(1, -1)), (slice(0, -2), slice(1, -1))])
+        return np.nan_to_num(ex * ey)
+
+    @property
+    def lon_step(self) -> float | None:
+        """Constant longitude step (degrees) of a lat/lon grid with increasing longitudes, else None."""
+        if self.kind != "latlon" or self.shape[1] < 2:
+            return None
+        d = np.diff(self.lon[0])
+        if np.any(d <= 0) or not np.allclose(d, d[0], rtol=1e-4):
+            return None
+        return float(d[0])
 
 
 def _wraps_2d(lon: np.ndarray) -> bool:
