@@ -230,19 +230,19 @@ class Dashboard(Viewer):
             sizing_mode="stretch_width",
         )
         self._alert = pn.pane.Alert("", alert_type="info", visible=False, sizing_mode="stretch_width")
-        self._run_stale = pn.widgets.Button(name="Run stale steps", button_type="primary")
-        self._run_all = pn.widgets.Button(name="Run every step", button_type="default")
+        self._run_stale = pn.widgets.Button(label="Run stale steps", color="primary")
+        self._run_all = pn.widgets.Button(label="Run every step", color="default")
         self._status = _html()
         self._graph = _html()
         self._run_stale.on_click(lambda e: self._act(st.run, "stale"))
         self._run_all.on_click(lambda e: self._act(st.run, "all"))
 
         self._step = pn.widgets.Select(
-            name="Step", options=list(st.steps), value=st.selected or None, width=260
+            label="Step", options=list(st.steps), value=st.selected or None, width=260
         )
         self._step.param.watch(self._on_select, "value")
-        self._rerun = pn.widgets.Button(name="Re-run this step and what depends on it", button_type="warning")
-        self._invalidate = pn.widgets.Button(name="Invalidate", button_type="light")
+        self._rerun = pn.widgets.Button(label="Re-run this step and what depends on it", color="warning")
+        self._invalidate = pn.widgets.Button(label="Invalidate", color="light")
         self._rerun.on_click(lambda e: self._act(st.run, "step", self._step.value))
         self._invalidate.on_click(lambda e: self._act(st.invalidate, self._step.value, downstream=True))
         self._step_head = _html()
@@ -251,12 +251,12 @@ class Dashboard(Viewer):
         self._previews = pn.Column(sizing_mode="stretch_width")
         self._log = _html()
         self._history = _html()
-        self._diff_a = pn.widgets.Select(name="Run A", options=[], width=260)
-        self._diff_b = pn.widgets.Select(name="Run B", options=[], width=260)
+        self._diff_a = pn.widgets.Select(label="Run A", options=[], width=260)
+        self._diff_b = pn.widgets.Select(label="Run B", options=[], width=260)
         self._diff = _html()
         for w in (self._diff_a, self._diff_b):
             w.param.watch(lambda e: self._render_diff(), "value")
-        self._show_nb = pn.widgets.Toggle(name="Show the executed notebook", value=False)
+        self._show_nb = pn.widgets.Toggle(label="Show the executed notebook", value=False)
         self._show_nb.param.watch(lambda e: self._render_notebook(), "value")
         self._notebook = _html()
         step_page = pn.Column(
@@ -278,8 +278,8 @@ class Dashboard(Viewer):
             sizing_mode="stretch_width",
         )
         self._runs = _html()
-        self._cmp_a = pn.widgets.Select(name="Compare run", options=[], width=260)
-        self._cmp_b = pn.widgets.Select(name="with run", options=[], width=260)
+        self._cmp_a = pn.widgets.Select(label="Compare run", options=[], width=260)
+        self._cmp_b = pn.widgets.Select(label="with run", options=[], width=260)
         self._cmp = _html()
         for w in (self._cmp_a, self._cmp_b):
             w.param.watch(lambda e: self._render_compare(), "value")
@@ -458,7 +458,7 @@ class Dashboard(Viewer):
             for h in hist
         ]
         self._set("history", self._history, _table(["run", "status", "started", "took", "key"], rows))
-        runs = [h["run_id"] for h in hist if h["components"]]
+        runs = [h["run_id"] for h in hist if h["key"]]
         if list(self._diff_a.options) != runs:
             self._diff_a.options = runs
             self._diff_b.options = runs
@@ -559,7 +559,9 @@ def serve(
     """Serve the dashboard of ``project`` (one :class:`Dashboard` per browser session) until stopped."""
     from climpy.editors.app import free_port
 
-    DashboardState(project, pipeline).close()  # fail early on an unreadable project, before serving
+    from climpy.dashboard.state import find_pipeline
+
+    pipeline = find_pipeline(Path(project).resolve(), pipeline)  # fail early, before serving
     port = port or free_port(address)
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
     url = f"http://{address}:{port}{prefix}/"

@@ -363,8 +363,8 @@ class DashboardState(param.Parameterized):
         """
         st = self.steps.get(node)
         history = [dict(r) for r in self._store.step_history(node, limit=20)]
-        comps: dict[str, Any] = {}
-        for h in history:
+        comps: dict[str, Any] = (self._store.build_components(st.key) if st and st.key else None) or {}
+        for h in history if not comps else []:
             if h["components"] and (st is None or st.key is None or h["key"] == st.key):
                 comps = json.loads(h["components"])
                 break
@@ -491,7 +491,12 @@ class DashboardState(param.Parameterized):
 
     def _components(self, run_id: str, node: str) -> dict:
         row = self._store.step_row(run_id, node)
-        return json.loads(row["components"]) if row is not None and row["components"] else {}
+        if row is None:
+            return {}
+        if row["components"]:
+            return json.loads(row["components"])
+        # an up-to-date step records no components: they are those of the build it reused
+        return (self._store.build_components(row["key"]) if row["key"] else None) or {}
 
     def compare_runs(self, run_a: str, run_b: str) -> list[dict[str, Any]]:
         """Per node: status in each run, whether its build (key) changed and which outputs differ."""

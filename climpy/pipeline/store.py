@@ -519,6 +519,11 @@ class Store:
         """Return the row of ``node`` in run ``run_id``."""
         return self.db.execute("SELECT * FROM steps WHERE run_id=? AND node=?", (run_id, node)).fetchone()
 
+    def build_components(self, key: str) -> dict | None:
+        """Return the key components recorded with build ``key`` (None if there is no such build)."""
+        row = self.db.execute("SELECT components FROM builds WHERE key=?", (key,)).fetchone()
+        return json.loads(row["components"]) if row and row["components"] else None
+
     def artifacts(self, key: str) -> dict[str, Artifact]:
         """Return the recorded artifacts of build ``key`` (param -> Artifact), without touching the files.
 
