@@ -557,9 +557,8 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the dashboard of ``project`` (one :class:`Dashboard` per browser session) until stopped."""
-    from climpy.editors.app import free_port
-
     from climpy.dashboard.state import find_pipeline
+    from climpy.editors.app import free_port
 
     pipeline = find_pipeline(Path(project).resolve(), pipeline)  # fail early, before serving
     port = port or free_port(address)
