@@ -120,6 +120,10 @@ def test_postbuild_installs_climpy_and_configures_lab(binder_build):
     proxy = json.loads((venv / "etc/jupyter/jupyter_server_config.json").read_text())
     entry = proxy["ServerProxy"]["servers"]["climpy-editor"]
     assert "{port}" in " ".join(entry["command"]) and entry["absolute_url"] is True
+    dash = proxy["ServerProxy"]["servers"]["climpy-dashboard"]
+    assert dash["command"][1:4] == ["-m", "climpy", "dashboard"]
+    assert "--prefix={base_url}climpy-dashboard" in dash["command"] and dash["absolute_url"] is True
+    assert dash["launcher_entry"]["title"] == "climpy pipeline dashboard"
     log = re.sub(r"\x1b\[[0-9;]*m", "", binder_build["log"])
     assert "Validation failed" not in log and log.count("Extension successfully enabled") == 3
     assert re.search(r"jupyter_server_proxy\s+\S+\s+OK", log)
