@@ -15,6 +15,7 @@ import html
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -301,8 +302,14 @@ class Dashboard(Viewer):
         if self._callback is None:
             self._callback = pn.state.add_periodic_callback(self._tick, period=int(self.poll * 1000))
             if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-                pn.state.on_session_destroyed(lambda ctx: self.stop())
+                pn.state.on_session_destroyed(lambda ctx: self.close())
         return self._layout
+
+    def close(self) -> None:
+        """Stop polling, stop the editors started from this page and close the database."""
+        self.stop()
+        self.state.stop_editors()
+        self.state.close()
 
     def stop(self) -> None:
         """Stop polling (the page stays as it is; runs already started keep going)."""
@@ -347,7 +354,8 @@ class Dashboard(Viewer):
         if self._shown.get("alert") == f"{kind}:{text}":
             return
         self._shown["alert"] = f"{kind}:{text}"
-        self._alert.param.update(object=html.escape(text), alert_type=kind, visible=bool(text))
+        body = re.sub(r"(http://\S+?)(?=[ )]|$)", r'<a href="\1" target="_blank">\1</a>', html.escape(text))
+        self._alert.param.update(object=body, alert_type=kind, visible=bool(text))
 
     def _on_select(self, event: Any) -> None:
         if event.new:
@@ -445,6 +453,10 @@ class Dashboard(Viewer):
                     views.append(
                         pn.pane.HTML(f"<i>cannot preview {html.escape(f)}: {html.escape(str(e))}</i>")
                     )
+            for f in ncs:
+                edit = pn.widgets.Button(label=f"Open {Path(f).name} in the map editor", color="light")
+                edit.on_click(lambda e, f=f: self._act(self.state.open_editor, f))
+                views.append(edit)
             self._previews.objects = views
         hist = d["history"]
         rows = [

@@ -207,6 +207,8 @@ class DashboardState(param.Parameterized):
         self._store = Store(proj)
         self._marker: tuple[int, int] | None = None
         self._launches: list[_Launch] = []
+        self._editors: list[tuple[subprocess.Popen, Path, str, Path]] = []
+        self._editor_procs: list[subprocess.Popen] = []
         self._log_runs: dict[Path, str | None] = {}
         self._html_cache: dict[tuple[str, int], str] = {}
         try:
@@ -243,6 +245,8 @@ class DashboardState(param.Parameterized):
     def poll(self) -> bool:
         """Re-read the records if they changed (cheap check first); return True if they did."""
         self._check_launches()
+        if self._editors:
+            self._check_editors()
         marker = self._store.data_version()
         if marker == self._marker:
             return False
@@ -699,6 +703,55 @@ class DashboardState(param.Parameterized):
             self._launches = [ln for ln in self._launches if not ln.reported] + [
                 ln for ln in self._launches if ln.reported
             ][-5:]
+
+    def open_editor(self, path: str) -> bool:
+        """Serve the map editor on an output file (``climpy edit``, in the background).
+
+        Saving in the editor writes ``<project>/edits/dashboard/<name>_edited.nc`` and its edit
+        file; the step's input is never overwritten. The editor's URL appears in :attr:`message`
+        once it serves (see :meth:`poll`).
+        """
+        src = Path(path)
+        if not src.is_file() or src.suffix != ".nc":
+            self._say(f"{src}: not a NetCDF output of this project; pick a .nc output to edit", "danger")
+            return False
+        dest = Path(self.project) / "edits" / "dashboard" / f"{src.stem}_edited.nc"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        out = self.logs_dir / f"editor-{src.stem}-{int(time.time())}.out"
+        with open(out, "wb") as fout:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "climpy", "edit", str(src), "-o", str(dest)],
+                cwd=self.project,
+                stdout=fout,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._editors.append((proc, out, src.name, dest))
+        self._editor_procs.append(proc)
+        self._say(f"starting the map editor on {src.name} (pid {proc.pid})...", "info")
+        return True
+
+    def _check_editors(self) -> None:
+        keep = []
+        for proc, out, name, dest in self._editors:
+            text = _head(out)
+            m = re.search(r" at (http://\S+)", text)
+            if m:
+                self._say(f"map editor of {name}: {m.group(1)} (Save writes {dest})", "success")
+            elif proc.poll() is not None:
+                self._say(f"the map editor of {name} stopped: {text.strip()[-300:]}", "danger")
+            else:
+                keep.append((proc, out, name, dest))
+        self._editors = keep
+
+    def stop_editors(self) -> None:
+        """Stop the editor servers started from this page."""
+        for proc in self._editor_procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, 15)
 
     def wait(self, timeout: float = 600.0) -> None:
         """Wait for the runs started here to end (for scripts and tests)."""

@@ -201,3 +201,25 @@ def test_notebook_error_reads_the_error_output(tmp_path):
     assert e["traceback"] == "ZeroDivisionError: division by zero"  # ANSI colours removed
     assert notebook_error(tmp_path / "missing.ipynb") is None
     assert os.environ is not None
+
+
+@pytest.mark.slow
+def test_open_editor_serves_the_map_editor_on_an_output(tmp_path):
+    from editors.conftest import latlon_topo
+
+    project = _small(tmp_path)
+    nc = tmp_path / "topo.nc"
+    latlon_topo().to_netcdf(nc)
+    st = DashboardState(project)
+    try:
+        assert st.open_editor(str(project / "in.txt")) is False and "pick a .nc output" in st.message
+        assert st.open_editor(str(nc)) is True
+        t0 = time.monotonic()
+        while "map editor of topo.nc: http://" not in st.message and time.monotonic() - t0 < 90:
+            st.poll()
+            time.sleep(0.3)
+        assert st.message_kind == "success", st.message
+        assert str(project / "edits" / "dashboard" / "topo_edited.nc") in st.message
+    finally:
+        st.stop_editors()
+        st.close()
