@@ -34,8 +34,17 @@ __all__ = ["COMMANDS"]
     show_default=True,
     help="Seconds between two looks at the records.",
 )
+@click.option(
+    "--lab-url", default="", help="JupyterLab's tree URL, e.g. /user/me/lab/tree/: notebooks get links."
+)
+@click.option(
+    "--lab-root",
+    type=click.Path(file_okay=False),
+    default="",
+    help="The folder the --lab-url tree starts at (default: the current folder).",
+)
 @click.option("--show/--no-show", default=False, help="Open a browser tab.")
-def dashboard_cmd(pipeline, project, port, address, prefix, origins, poll, show):
+def dashboard_cmd(pipeline, project, port, address, prefix, origins, poll, lab_url, lab_root, show):
     """Serve a live page of every step's state, log and outputs; run steps from it (Ctrl+C stops it).
 
     PIPELINE defaults to pipeline.yaml in the project folder.
@@ -54,6 +63,8 @@ def dashboard_cmd(pipeline, project, port, address, prefix, origins, poll, show)
         show=show,
         poll=poll,
         allow_websocket_origin=list(origins) or None,
+        lab_url=lab_url,
+        lab_root=lab_root,
         on_ready=ready,
     )
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import panel as pn
 import param
@@ -210,6 +211,8 @@ class Dashboard(Viewer):
     """
 
     poll = param.Number(default=1.0, bounds=(0.1, 60), doc="Seconds between two looks at the records.")
+    lab_url = param.String(default="", doc="JupyterLab's tree URL (e.g. /lab/tree/): notebooks get links.")
+    lab_root = param.String(default="", doc="The folder Lab's tree URL starts at (default: cwd).")
 
     def __init__(
         self, project: str | os.PathLike = ".", pipeline: str | os.PathLike | None = None, **params: Any
@@ -220,6 +223,25 @@ class Dashboard(Viewer):
         self._shown: dict[str, str] = {}
         self._build()
         self._render_all()
+
+    def _lab_link(self, path: str | None) -> str:
+        """Return a link opening ``path`` in JupyterLab (with ``lab_url``), if it lies under ``lab_root``."""
+        if not (self.lab_url and path):
+            return ""
+        try:
+            # abspath, not resolve: outputs/<step>/ holds symlinks into the hidden store
+            rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(self.lab_root or os.getcwd()))
+        except ValueError:
+            return ""
+        if any(part.startswith(".") for part in rel.parts):  # Jupyter does not serve hidden paths
+            return ""
+        href = self.lab_url.rstrip("/") + "/" + "/".join(quote(p) for p in rel.parts)
+        return f' <a href="{html.escape(href)}" target="_blank">open in JupyterLab</a>'
+
+    def _view_notebook(self, node: str) -> str | None:
+        """Return ``outputs/<step>/_executed.ipynb`` (a link into the store that Lab can open)."""
+        p = Path(self.state.project) / "outputs" / Path(node) / "_executed.ipynb"
+        return str(p) if p.exists() and self.state.steps[node].status in ("ok", "up-to-date") else None
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -432,8 +454,9 @@ class Dashboard(Viewer):
             [[p, Path(f).name, f"{size} B", h[:16]] for p, f, h, size in d["outputs"]],
         )
         nb = (
-            f"<div>notebook <code>{html.escape(d['notebook'])}</code>"
+            f"<div>notebook <code>{html.escape(d['notebook'])}</code>{self._lab_link(d['notebook'])}"
             + (f" · executed <code>{html.escape(d['executed'])}</code>" if d["executed"] else "")
+            + (self._lab_link(self._view_notebook(node)) if d["executed"] else "")
             + "</div>"
         )
         self._set(
@@ -566,6 +589,8 @@ def serve(
     show: bool = False,
     poll: float = 1.0,
     allow_websocket_origin: list[str] | None = None,
+    lab_url: str = "",
+    lab_root: str = "",
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the dashboard of ``project`` (one :class:`Dashboard` per browser session) until stopped."""
@@ -578,7 +603,7 @@ def serve(
     url = f"http://{address}:{port}{prefix}/"
     origins = allow_websocket_origin or [f"{address}:{port}", f"localhost:{port}"]
     server = pn.serve(
-        {"/": lambda: Dashboard(project, pipeline, poll=poll)},
+        {"/": lambda: Dashboard(project, pipeline, poll=poll, lab_url=lab_url, lab_root=lab_root)},
         port=port,
         address=address,
         show=show,

@@ -145,12 +145,15 @@ def test_step_details_param_diff_compare_and_viewer(tmp_path):
 
         from climpy.dashboard import Dashboard
 
-        dash = Dashboard(project, pipe)
+        dash = Dashboard(project, pipe, lab_url="/user/me/lab/tree/", lab_root=str(tmp_path))
         try:
             dash._tick()
             assert 'data-node="b" data-status="up-to-date"' in dash._graph.object
             dash._step.value = "b"
             assert "value" in dash._tables.object and "b.txt" in dash._tables.object
+            # the executed notebook (outputs/b/, under the Lab root) gets a link; the source (elsewhere) not
+            assert dash._tables.object.count("open in JupyterLab") == 1
+            assert 'href="/user/me/lab/tree/small/outputs/b/_executed.ipynb"' in dash._tables.object
             assert r1.run_id in dash._history.object and r2.run_id in dash._history.object
             dash._diff_a.value, dash._diff_b.value = r1.run_id, r2.run_id
             assert "<td>value</td><td>10</td><td>20</td>" in dash._diff.object
