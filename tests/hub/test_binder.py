@@ -182,6 +182,10 @@ def test_lab_starts_with_binders_settings_and_proxies_the_panel_editor(binder_bu
         r = requests.get(f"{url}/climpy-editor/", headers=headers, timeout=240)
         assert r.status_code == 200, r.text[:500]
         assert "climpy map editor" in r.text and "bokeh" in r.text.lower()
+        # The pipeline dashboard the same way, under its own prefix.
+        r = requests.get(f"{url}/climpy-dashboard/", headers=headers, timeout=240)
+        assert r.status_code == 200, r.text[:500]
+        assert "climpy dashboard" in r.text and "bokeh" in r.text.lower()
     finally:
         _stop_group(proc)
         log.close()
