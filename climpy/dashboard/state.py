@@ -752,6 +752,12 @@ class DashboardState(param.Parameterized):
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, 15)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, 9)
+                    proc.wait(5)
+        self._editor_procs = []
 
     def wait(self, timeout: float = 600.0) -> None:
         """Wait for the runs started here to end (for scripts and tests)."""
