@@ -459,6 +459,81 @@ class Store:
             "SELECT * FROM steps WHERE run_id=? ORDER BY COALESCE(started, 1e300), node", (run_id,)
         ).fetchall()
 
+    # ------------------------------------------------------------------ read-only queries (dashboard)
+    def data_version(self) -> tuple[int, int]:
+        """Return a cheap change marker: ``PRAGMA data_version`` and the number of step rows.
+
+        ``data_version`` changes whenever another connection (another process, e.g. a running
+        ``climpy run``) commits to the database; a poller compares markers before querying more.
+        """
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        rowid = self.db.execute("SELECT COALESCE(max(rowid), 0) FROM steps").fetchone()[0]
+        return int(version), int(rowid)
+
+    def run_row(self, run_id: str) -> sqlite3.Row | None:
+        """Return the row of run ``run_id`` (None if unknown)."""
+        return self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+
+    def latest_run(self, *, include_dry_runs: bool = False) -> sqlite3.Row | None:
+        """Return the most recently started run (None before the first run)."""
+        where = "" if include_dry_runs else "WHERE dry_run=0"
+        return self.db.execute(f"SELECT * FROM runs {where} ORDER BY started DESC LIMIT 1").fetchone()
+
+    def run_summaries(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Return the runs newest first with their number of steps per status (one query, no N+1).
+
+        Returns
+        -------
+        list of dict
+            The run columns plus ``counts`` (status -> number of steps).
+        """
+        sql = "SELECT * FROM runs WHERE dry_run=0 ORDER BY started DESC"
+        args: tuple = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            args = (int(limit),)
+        runs = [dict(r) for r in self.db.execute(sql, args)]
+        if not runs:
+            return runs
+        ids = {r["id"]: r for r in runs}
+        for r in runs:
+            r["counts"] = {}
+        marks = ",".join("?" * len(ids))
+        for row in self.db.execute(
+            f"SELECT run_id, status, count(*) AS n FROM steps WHERE run_id IN ({marks}) "
+            "GROUP BY run_id, status",
+            tuple(ids),
+        ):
+            ids[row["run_id"]]["counts"][row["status"]] = row["n"]
+        return runs
+
+    def step_history(self, node: str, limit: int = 20) -> list[sqlite3.Row]:
+        """Return the last ``limit`` rows of ``node`` that ran or were checked, newest first."""
+        return self.db.execute(
+            "SELECT s.*, r.started AS run_started FROM steps s JOIN runs r ON r.id = s.run_id "
+            "WHERE s.node=? AND r.dry_run=0 ORDER BY COALESCE(s.started, r.started) DESC LIMIT ?",
+            (node, int(limit)),
+        ).fetchall()
+
+    def step_row(self, run_id: str, node: str) -> sqlite3.Row | None:
+        """Return the row of ``node`` in run ``run_id``."""
+        return self.db.execute("SELECT * FROM steps WHERE run_id=? AND node=?", (run_id, node)).fetchone()
+
+    def build_components(self, key: str) -> dict | None:
+        """Return the key components recorded with build ``key`` (None if there is no such build)."""
+        row = self.db.execute("SELECT components FROM builds WHERE key=?", (key,)).fetchone()
+        return json.loads(row["components"]) if row and row["components"] else None
+
+    def artifacts(self, key: str) -> dict[str, Artifact]:
+        """Return the recorded artifacts of build ``key`` (param -> Artifact), without touching the files.
+
+        Unlike :meth:`get_build`, this never drops a build whose files are gone: it only reads.
+        """
+        return {
+            r["param"]: Artifact(r["param"], r["name"], r["sha256"], r["size"])
+            for r in self.db.execute("SELECT * FROM artifacts WHERE key=? ORDER BY param", (key,))
+        }
+
     # ------------------------------------------------------------------ outputs view
     def link_outputs(self, view: Path, key: str, artifacts: dict[str, Artifact]) -> None:
         """Point ``view`` (``outputs/<step>``) at build ``key`` with relative symlinks, atomically.

@@ -120,6 +120,10 @@ def test_postbuild_installs_climpy_and_configures_lab(binder_build):
     proxy = json.loads((venv / "etc/jupyter/jupyter_server_config.json").read_text())
     entry = proxy["ServerProxy"]["servers"]["climpy-editor"]
     assert "{port}" in " ".join(entry["command"]) and entry["absolute_url"] is True
+    dash = proxy["ServerProxy"]["servers"]["climpy-dashboard"]
+    assert dash["command"][1:4] == ["-m", "climpy", "dashboard"]
+    assert "--prefix={base_url}climpy-dashboard" in dash["command"] and dash["absolute_url"] is True
+    assert dash["launcher_entry"]["title"] == "climpy pipeline dashboard"
     log = re.sub(r"\x1b\[[0-9;]*m", "", binder_build["log"])
     assert "Validation failed" not in log and log.count("Extension successfully enabled") == 3
     assert re.search(r"jupyter_server_proxy\s+\S+\s+OK", log)
@@ -178,6 +182,10 @@ def test_lab_starts_with_binders_settings_and_proxies_the_panel_editor(binder_bu
         r = requests.get(f"{url}/climpy-editor/", headers=headers, timeout=240)
         assert r.status_code == 200, r.text[:500]
         assert "climpy map editor" in r.text and "bokeh" in r.text.lower()
+        # The pipeline dashboard the same way, under its own prefix.
+        r = requests.get(f"{url}/climpy-dashboard/", headers=headers, timeout=240)
+        assert r.status_code == 200, r.text[:500]
+        assert "climpy dashboard" in r.text and "bokeh" in r.text.lower()
     finally:
         _stop_group(proc)
         log.close()
