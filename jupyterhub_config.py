@@ -10,6 +10,28 @@ CLIMPY_HUB_AUTH                ``native`` (default): students sign up at /hub/si
                                ``PUT /hub/api/authorizations/<name>`` approves, ``DELETE`` revokes.
                                ``shared-password``: workshop mode, anyone with the password logs in
                                under any name (see below).
+                               ``ldap``: the institution's directory (ldapauthenticator), see below.
+                               ``oidc``: an OpenID Connect provider (oauthenticator's
+                               GenericOAuthenticator), see below.
+CLIMPY_HUB_ALLOWED_USERS       ldap/oidc: comma-separated hub names allowed to log in.
+CLIMPY_HUB_ALLOWED_GROUPS      ldap/oidc: ``;``-separated groups whose members may log in (LDAP: group
+                               DNs; OIDC: names in the groups claim). One of the two is required,
+                               or CLIMPY_HUB_ALLOW_ALL=1 (everyone of the directory).
+CLIMPY_HUB_ADMIN_GROUPS        ldap/oidc: ``;``-separated groups whose members are admins (they may
+                               log in too); admin rights follow the group at each login.
+CLIMPY_HUB_LDAP_URL            ldap: ``ldaps://host[:port]`` (TLS) or ``ldap://host[:port]`` (StartTLS
+                               before the password is sent).
+CLIMPY_HUB_LDAP_USER_DN        ldap: bind DN template(s), ``;``-separated, e.g.
+                               ``uid={username},ou=people,dc=univ,dc=fr``.
+CLIMPY_HUB_LDAP_TLS            ldap: override: before_bind, on_connect, or insecure (loopback tests).
+CLIMPY_HUB_LDAP_CA_FILE        ldap: CA bundle of the directory's certificate, if not a public CA.
+CLIMPY_HUB_OIDC_ISSUER         oidc: the issuer URL; endpoints are read from its
+                               ``/.well-known/openid-configuration`` at start.
+CLIMPY_HUB_OIDC_CLIENT_ID      oidc: the client registered at the provider; its redirect URL is
+CLIMPY_HUB_OIDC_CLIENT_SECRET  ``<CLIMPY_HUB_PUBLIC_URL>/hub/oauth_callback``. Secret from the environment.
+CLIMPY_HUB_OIDC_USERNAME_CLAIM oidc: claim giving the hub name (default ``preferred_username``).
+CLIMPY_HUB_OIDC_GROUPS_CLAIM   oidc: claim listing the user's groups (default ``groups``).
+CLIMPY_HUB_PUBLIC_URL          The URL students open (e.g. https://hub.lab.example.org), for OIDC.
 CLIMPY_HUB_ADMINS              Comma-separated admin user names. In ``native`` mode an admin name is
                                approved on sign-up: sign the admin accounts up right after the first
                                start, before sharing the URL.
@@ -40,6 +62,19 @@ Workshop mode::
 
     CLIMPY_HUB_AUTH=shared-password CLIMPY_HUB_SHARED_PASSWORD='long workshop phrase' make hub
 
+A university directory (LDAP), members of one group, teachers as admins::
+
+    CLIMPY_HUB_AUTH=ldap CLIMPY_HUB_LDAP_URL=ldaps://ldap.univ.example.org \
+    CLIMPY_HUB_LDAP_USER_DN='uid={username},ou=people,dc=univ,dc=example,dc=org' \
+    CLIMPY_HUB_ALLOWED_GROUPS='cn=paleo-class,ou=groups,dc=univ,dc=example,dc=org' \
+    CLIMPY_HUB_ADMIN_GROUPS='cn=paleo-teachers,ou=groups,dc=univ,dc=example,dc=org' make hub
+
+An OpenID Connect provider (Keycloak, the institution's SSO; e.g. CNRS's identity federation)::
+
+    CLIMPY_HUB_AUTH=oidc CLIMPY_HUB_OIDC_ISSUER=https://sso.example.org/realms/lab \
+    CLIMPY_HUB_OIDC_CLIENT_ID=climpy-hub CLIMPY_HUB_OIDC_CLIENT_SECRET=... \
+    CLIMPY_HUB_PUBLIC_URL=https://hub.lab.example.org CLIMPY_HUB_ALLOWED_GROUPS=paleo-class make hub
+
 Memory limits: ``c.Spawner.mem_limit`` is set, but the LocalProcessSpawner used here does NOT enforce
 it (it only exports ``MEM_LIMIT`` for the resource-usage display). To enforce it, switch to
 ``jupyterhub-systemdspawner`` (``c.JupyterHub.spawner_class = "systemd"``: cgroups MemoryMax, and
@@ -56,7 +91,16 @@ import secrets
 import sys
 from pathlib import Path
 
-from climpy.hub import find_configurable_http_proxy, free_port, protect_shared_data
+from climpy.exceptions import InputError
+from climpy.hub import (
+    discover_oidc,
+    find_configurable_http_proxy,
+    free_port,
+    group_admin_hook,
+    ldap_server,
+    protect_shared_data,
+    split_setting,
+)
 
 c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
 
@@ -110,6 +154,31 @@ c.Authenticator.admin_users = admins
 # Hub names become Unix names (jupyter-<name>): keep them simple.
 c.Authenticator.username_pattern = r"^[a-z][a-z0-9_-]{1,23}$"
 auth_mode = env("CLIMPY_HUB_AUTH", "native")
+allowed_users = set(split_setting(env("CLIMPY_HUB_ALLOWED_USERS")))
+# Group names (OIDC) or DNs (LDAP, which contain commas): separated by ";".
+allowed_groups = split_setting(env("CLIMPY_HUB_ALLOWED_GROUPS"), ";")
+admin_groups = split_setting(env("CLIMPY_HUB_ADMIN_GROUPS"), ";")
+
+
+def _need(name):
+    value = env(name, "")
+    if not value:
+        raise SystemExit(
+            f"jupyterhub_config.py: CLIMPY_HUB_AUTH={auth_mode} needs {name} (see the table above)"
+        )
+    return value
+
+
+def _directory_allow_list(kind):
+    # A whole university directory must not get in by default: name who may log in.
+    if not (allowed_users or allowed_groups or env("CLIMPY_HUB_ALLOW_ALL") == "1"):
+        raise SystemExit(
+            f"jupyterhub_config.py: CLIMPY_HUB_AUTH={kind} lets in everyone of the directory unless you set "
+            "CLIMPY_HUB_ALLOWED_GROUPS (';'-separated) or CLIMPY_HUB_ALLOWED_USERS (','-separated); "
+            "set CLIMPY_HUB_ALLOW_ALL=1 to really admit everyone"
+        )
+
+
 if auth_mode == "native":
     import nativeauthenticator
 
@@ -135,9 +204,67 @@ elif auth_mode == "shared-password":
     if env("CLIMPY_HUB_ADMIN_PASSWORD"):
         c.SharedPasswordAuthenticator.admin_password = env("CLIMPY_HUB_ADMIN_PASSWORD")
     c.SharedPasswordAuthenticator.allow_all = True  # anyone holding the password, under any name
+elif auth_mode == "ldap":
+    _directory_allow_list("ldap")
+    try:
+        server = ldap_server(_need("CLIMPY_HUB_LDAP_URL"))
+    except InputError as err:
+        raise SystemExit(str(err)) from None
+    tls = env("CLIMPY_HUB_LDAP_TLS", server["tls_strategy"])
+    if tls not in {"before_bind", "on_connect", "insecure"}:
+        raise SystemExit(
+            f"jupyterhub_config.py: CLIMPY_HUB_LDAP_TLS={tls!r} is unknown; "
+            "use before_bind (StartTLS), on_connect (ldaps) or insecure (loopback tests only)"
+        )
+    c.JupyterHub.authenticator_class = "ldapauthenticator.LDAPAuthenticator"
+    c.LDAPAuthenticator.server_address = server["server_address"]
+    c.LDAPAuthenticator.server_port = server["server_port"]
+    c.LDAPAuthenticator.tls_strategy = tls
+    if env("CLIMPY_HUB_LDAP_CA_FILE"):
+        c.LDAPAuthenticator.tls_kwargs = {"ca_certs_file": env("CLIMPY_HUB_LDAP_CA_FILE")}
+    # e.g. uid={username},ou=people,dc=univ,dc=fr (several templates separated by ";").
+    c.LDAPAuthenticator.bind_dn_template = split_setting(_need("CLIMPY_HUB_LDAP_USER_DN"), ";")
+    # Admin groups are searched too (ldapauthenticator only reports the groups it was asked about).
+    c.LDAPAuthenticator.allowed_groups = list(dict.fromkeys(allowed_groups + admin_groups))
+    c.LDAPAuthenticator.allowed_users = allowed_users
+    c.LDAPAuthenticator.allow_all = env("CLIMPY_HUB_ALLOW_ALL") == "1"
+    # Only names that are also valid hub (and Unix) names get as far as the directory.
+    c.LDAPAuthenticator.valid_username_regex = r"^[a-z][a-z0-9_-]{1,23}$"
+    if admin_groups:
+        c.LDAPAuthenticator.post_auth_hook = group_admin_hook(set(admin_groups), admins)
+elif auth_mode == "oidc":
+    _directory_allow_list("oidc")
+    try:
+        endpoints = discover_oidc(_need("CLIMPY_HUB_OIDC_ISSUER"))
+    except InputError as err:
+        raise SystemExit(str(err)) from None
+    c.JupyterHub.authenticator_class = "generic-oauth"
+    c.GenericOAuthenticator.login_service = env("CLIMPY_HUB_OIDC_NAME", "institutional login")
+    c.GenericOAuthenticator.client_id = _need("CLIMPY_HUB_OIDC_CLIENT_ID")
+    c.GenericOAuthenticator.client_secret = _need("CLIMPY_HUB_OIDC_CLIENT_SECRET")
+    c.GenericOAuthenticator.authorize_url = endpoints["authorization_endpoint"]
+    c.GenericOAuthenticator.token_url = endpoints["token_endpoint"]
+    c.GenericOAuthenticator.userdata_url = endpoints["userinfo_endpoint"]
+    if env("CLIMPY_HUB_PUBLIC_URL"):
+        c.GenericOAuthenticator.oauth_callback_url = (
+            env("CLIMPY_HUB_PUBLIC_URL").rstrip("/") + "/hub/oauth_callback"
+        )
+    c.GenericOAuthenticator.scope = ["openid", "profile", "email"]
+    c.GenericOAuthenticator.username_claim = env("CLIMPY_HUB_OIDC_USERNAME_CLAIM", "preferred_username")
+    c.GenericOAuthenticator.enable_pkce = True
+    # Groups from the userinfo claim become JupyterHub groups (needed by allowed_groups/admin_groups).
+    c.GenericOAuthenticator.manage_groups = True
+    c.GenericOAuthenticator.auth_state_groups_key = "oauth_user." + env(
+        "CLIMPY_HUB_OIDC_GROUPS_CLAIM", "groups"
+    )
+    c.GenericOAuthenticator.allowed_groups = set(allowed_groups)
+    c.GenericOAuthenticator.admin_groups = set(admin_groups)
+    c.GenericOAuthenticator.allowed_users = allowed_users
+    c.GenericOAuthenticator.allow_all = env("CLIMPY_HUB_ALLOW_ALL") == "1"
 else:
     raise SystemExit(
-        f"jupyterhub_config.py: CLIMPY_HUB_AUTH={auth_mode!r} is unknown; use 'native' or 'shared-password'"
+        f"jupyterhub_config.py: CLIMPY_HUB_AUTH={auth_mode!r} is unknown; "
+        "use 'native', 'shared-password', 'ldap' or 'oidc'"
     )
 
 # --- students: one Unix user each, in a Python environment every user can read ---------------------------

@@ -39,11 +39,15 @@ from climpy._typing import PathLike
 from climpy.exceptions import InputError, MissingDependencyError
 
 __all__ = [
+    "discover_oidc",
     "ensure_unix_user",
     "find_configurable_http_proxy",
     "free_port",
+    "group_admin_hook",
+    "ldap_server",
     "link_shared_data",
     "protect_shared_data",
+    "split_setting",
     "sync_content",
     "unix_username",
     "write_default_gitconfig",
@@ -490,6 +494,163 @@ def find_configurable_http_proxy(repo: PathLike | None = None) -> str:
         + "; install it with `npm install -g configurable-http-proxy` (or `make setup-test`), "
         "or set CONFIGPROXY_COMMAND"
     )
+
+
+def split_setting(value: str | None, sep: str = ",") -> list[str]:
+    """Split a list-valued environment setting, dropping blanks (``"a, b,"`` -> ``["a", "b"]``).
+
+    Parameters
+    ----------
+    value : str or None
+        The setting's text.
+    sep : str
+        Separator: ``","`` for names, ``";"`` for LDAP DNs (which contain commas).
+
+    Returns
+    -------
+    list of str
+    """
+    return [part.strip() for part in (value or "").split(sep) if part.strip()]
+
+
+def ldap_server(url: str, *, setting: str = "CLIMPY_HUB_LDAP_URL") -> dict[str, Any]:
+    """Turn an LDAP URL into ldapauthenticator's ``server_address``, ``server_port``, ``tls_strategy``.
+
+    ``ldap://host[:port]`` upgrades to TLS with StartTLS before sending the password (the LDAPv3
+    way); ``ldaps://host[:port]`` speaks TLS from the first byte. Plain-text binds are never chosen
+    from a URL: they need ``CLIMPY_HUB_LDAP_TLS=insecure`` (tests on loopback only).
+
+    Parameters
+    ----------
+    url : str
+        ``ldap://`` or ``ldaps://`` URL, without a path (the DNs are separate settings).
+    setting : str
+        Name of the setting, for the error message.
+
+    Returns
+    -------
+    dict
+        ``{"server_address": str, "server_port": int, "tls_strategy": "before_bind" | "on_connect"}``.
+
+    Raises
+    ------
+    InputError
+        Not an ``ldap://``/``ldaps://`` URL with a host.
+
+    Examples
+    --------
+    >>> ldap_server("ldaps://ldap.example.org")
+    {'server_address': 'ldap.example.org', 'server_port': 636, 'tls_strategy': 'on_connect'}
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in {"ldap", "ldaps"}
+        or not parts.hostname
+        or port == -1
+        or parts.path not in ("", "/")
+    ):
+        raise InputError(
+            f"jupyterhub_config.py: {setting}={url!r} is not an LDAP server URL; "
+            "give ldaps://host[:port] or ldap://host[:port] (no path: the DNs are separate settings)"
+        )
+    secure = parts.scheme == "ldaps"
+    return {
+        "server_address": parts.hostname,
+        "server_port": port or (636 if secure else 389),
+        "tls_strategy": "on_connect" if secure else "before_bind",
+    }
+
+
+def group_admin_hook(admin_groups: set[str], admin_users: set[str]) -> Any:
+    """Return a JupyterHub ``post_auth_hook`` granting admin to members of directory groups.
+
+    ldapauthenticator 2 finds a user's groups (``auth_state["ldap_groups"]``, among its
+    ``allowed_groups``) but has no admin-group setting; oauthenticator has one (``admin_groups``)
+    and needs no hook. The hook makes a member of any of ``admin_groups`` an admin, and revokes
+    admin from anyone else not listed in ``admin_users`` (so leaving the group takes effect at
+    the next login), as oauthenticator's ``admin_groups`` does.
+
+    Parameters
+    ----------
+    admin_groups : set of str
+        Group DNs whose members are hub admins.
+    admin_users : set of str
+        Hub names that stay admins whatever their groups (``CLIMPY_HUB_ADMINS``).
+
+    Returns
+    -------
+    callable
+        ``hook(authenticator, handler, authentication) -> authentication``.
+    """
+    admin_groups, admin_users = set(admin_groups), set(admin_users)
+
+    def hook(authenticator: Any, handler: Any, authentication: dict) -> dict:
+        groups = set((authentication.get("auth_state") or {}).get("ldap_groups") or [])
+        authentication["admin"] = bool(groups & admin_groups) or authentication["name"] in admin_users
+        return authentication
+
+    return hook
+
+
+def discover_oidc(
+    issuer: str, *, timeout: float = 10, setting: str = "CLIMPY_HUB_OIDC_ISSUER"
+) -> dict[str, str]:
+    """Read an OpenID Connect provider's endpoints from its discovery document.
+
+    GenericOAuthenticator needs the authorize, token and userinfo URLs one by one; every OIDC
+    provider publishes them at ``<issuer>/.well-known/openid-configuration`` (OpenID Connect
+    Discovery 1.0), so the hub needs only the issuer.
+
+    Parameters
+    ----------
+    issuer : str
+        The issuer URL (``https://...``; ``http://`` only on loopback, for tests).
+    timeout : float
+        Seconds to wait for the provider.
+    setting : str
+        Name of the setting, for the error message.
+
+    Returns
+    -------
+    dict of str to str
+        ``authorization_endpoint``, ``token_endpoint``, ``userinfo_endpoint`` and ``issuer``.
+
+    Raises
+    ------
+    InputError
+        Not an https URL, the provider does not answer, or its document lacks an endpoint.
+    """
+    from urllib.parse import urlsplit
+    from urllib.request import urlopen
+
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise InputError(
+            f"jupyterhub_config.py: {setting}={issuer!r} must be an https:// URL (http only on loopback)"
+        )
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    try:
+        with urlopen(url, timeout=timeout) as r:  # noqa: S310 - scheme checked above
+            doc = json.loads(r.read())
+    except (OSError, ValueError) as err:
+        raise InputError(
+            f"jupyterhub_config.py: {setting}: cannot read {url} ({err}); check the issuer URL and that "
+            "the provider is reachable from the hub"
+        ) from None
+    keys = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint")
+    missing = [k for k in keys if not isinstance(doc.get(k), str)]
+    if missing:
+        raise InputError(
+            f"jupyterhub_config.py: {url} has no {', '.join(missing)}; is {setting} an OIDC issuer?"
+        )
+    return {k: doc[k] for k in (*keys, "issuer") if k in doc}
 
 
 def _spawner_base() -> Any:

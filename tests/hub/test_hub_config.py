@@ -108,10 +108,39 @@ def test_shared_password_workshop_mode(hub_env, monkeypatch):
     [
         ({"CLIMPY_HUB_AUTH": "shared-password"}, "needs CLIMPY_HUB_SHARED_PASSWORD"),
         ({"CLIMPY_HUB_AUTH": "shared-password", "CLIMPY_HUB_SHARED_PASSWORD": "short"}, "at least 8"),
-        ({"CLIMPY_HUB_AUTH": "github"}, "'github' is unknown; use 'native' or 'shared-password'"),
+        (
+            {"CLIMPY_HUB_AUTH": "github"},
+            "'github' is unknown; use 'native', 'shared-password', 'ldap' or 'oidc'",
+        ),
         ({"CONFIGPROXY_AUTH_TOKEN": ""}, "CONFIGPROXY_AUTH_TOKEN is not set"),
         ({"CLIMPY_HUB_ENV": "/nonexistent"}, "build the students' environment with scripts/hub-env.sh"),
         ({"CLIMPY_HUB_SPAWN_LIMIT": "many"}, "CLIMPY_HUB_SPAWN_LIMIT='many' is not an integer"),
+        ({"CLIMPY_HUB_AUTH": "ldap"}, "lets in everyone of the directory unless you set CLIMPY_HUB_ALLOWED"),
+        ({"CLIMPY_HUB_AUTH": "ldap", "CLIMPY_HUB_ALLOWED_USERS": "a"}, "ldap needs CLIMPY_HUB_LDAP_URL"),
+        (
+            {"CLIMPY_HUB_AUTH": "ldap", "CLIMPY_HUB_ALLOW_ALL": "1", "CLIMPY_HUB_LDAP_URL": "http://x"},
+            "CLIMPY_HUB_LDAP_URL='http://x' is not an LDAP server URL",
+        ),
+        (
+            {"CLIMPY_HUB_AUTH": "ldap", "CLIMPY_HUB_ALLOW_ALL": "1", "CLIMPY_HUB_LDAP_URL": "ldap://x"},
+            "ldap needs CLIMPY_HUB_LDAP_USER_DN",
+        ),
+        (
+            {
+                "CLIMPY_HUB_AUTH": "oidc",
+                "CLIMPY_HUB_ALLOW_ALL": "1",
+                "CLIMPY_HUB_OIDC_ISSUER": "http://sso.x",
+            },
+            "must be an https:// URL",
+        ),
+        (
+            {
+                "CLIMPY_HUB_AUTH": "oidc",
+                "CLIMPY_HUB_ALLOW_ALL": "1",
+                "CLIMPY_HUB_OIDC_ISSUER": "http://127.0.0.1:9",
+            },
+            "cannot read http://127.0.0.1:9/.well-known/openid-configuration",
+        ),
     ],
 )
 def test_bad_settings_stop_the_hub_with_the_fix(hub_env, monkeypatch, env, message):
@@ -119,6 +148,47 @@ def test_bad_settings_stop_the_hub_with_the_fix(hub_env, monkeypatch, env, messa
         monkeypatch.setenv(key, value)
     with pytest.raises(SystemExit, match=message):
         load_config()
+
+
+def test_ldap_mode_maps_the_url_groups_and_admin_groups(hub_env, monkeypatch):
+    people, klass, teachers = (
+        "ou=people,dc=u,dc=fr",
+        "cn=paleo,ou=groups,dc=u,dc=fr",
+        "cn=t,ou=groups,dc=u,dc=fr",
+    )
+    monkeypatch.setenv("CLIMPY_HUB_AUTH", "ldap")
+    monkeypatch.setenv("CLIMPY_HUB_LDAP_URL", "ldaps://ldap.u.fr")
+    monkeypatch.setenv("CLIMPY_HUB_LDAP_USER_DN", f"uid={{username}},{people}; cn={{username}},{people}")
+    monkeypatch.setenv("CLIMPY_HUB_ALLOWED_GROUPS", klass)
+    monkeypatch.setenv("CLIMPY_HUB_ADMIN_GROUPS", teachers)
+    c = load_config()
+    ldap = c.LDAPAuthenticator
+    assert c.JupyterHub.authenticator_class == "ldapauthenticator.LDAPAuthenticator"
+    assert (ldap.server_address, ldap.server_port, ldap.tls_strategy) == ("ldap.u.fr", 636, "on_connect")
+    assert ldap.bind_dn_template == [f"uid={{username}},{people}", f"cn={{username}},{people}"]
+    assert ldap.allowed_groups == [klass, teachers] and ldap.allow_all is False
+    hook = ldap.post_auth_hook
+    member = hook(None, None, {"name": "ann", "auth_state": {"ldap_groups": [teachers]}})
+    other = hook(None, None, {"name": "ben", "auth_state": {"ldap_groups": [klass]}})
+    listed = hook(None, None, {"name": "teacher", "auth_state": {"ldap_groups": []}})
+    assert (member["admin"], other["admin"], listed["admin"]) == (
+        True,
+        False,
+        True,
+    )  # teacher: CLIMPY_HUB_ADMINS
+
+
+def test_ldap_url_parsing():
+    from climpy.hub import ldap_server
+
+    assert ldap_server("ldap://127.0.0.1:3890") == {
+        "server_address": "127.0.0.1",
+        "server_port": 3890,
+        "tls_strategy": "before_bind",
+    }
+    for bad in ("ldap://", "ldaps://h/dc=x", "ldap://h:port"):
+        with pytest.raises(InputError, match="is not an LDAP server URL"):
+            ldap_server(bad)
 
 
 def test_unix_username_maps_hub_names_like_tljh():
