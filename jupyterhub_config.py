@@ -44,8 +44,16 @@ CLIMPY_HUB_STATE               Hub state: SQLite database, cookie secret (mode 0
                                (default /srv/climpy-hub).
 CLIMPY_HUB_ENV                 The students' Python environment, built by scripts/hub-env.sh
                                (default /opt/climpy-hub-env).
-CLIMPY_HUB_CONTENT             Course content copied into each home as ~/notebooks on every spawn,
-                               never overwriting a file the student edited (default: <repo>/notebooks).
+CLIMPY_HUB_COURSE_REPO         The course's git repository (URL or path; default: this repository).
+                               Each home gets a clone of it in ~/climpy (pipeline.yaml included, with
+                               nbstripout and nbdime set up), pulled with nbgitpuller's rules on each
+                               spawn: the student's changes are never overwritten. Students add their
+                               fork as a remote and push there (CONTRIBUTING.md).
+CLIMPY_HUB_COURSE_BRANCH       Branch to follow (default: the repository's default branch).
+CLIMPY_HUB_COURSE_MIRROR       A local course repository is served to students through a world-readable
+                               bare mirror, fetched on each spawn (default <state>/../climpy-course.git).
+CLIMPY_HUB_CONTENT             Instead of a clone: a folder of notebooks copied into ~/notebooks on
+                               every spawn, never overwriting a file the student edited.
 CLIMPY_HUB_DATA                Read-only shared data folder, linked as ~/data (default
                                /srv/climpy-data). Root owns it; students can only read it.
 CLIMPY_HUB_USER_PREFIX         Prefix of the students' Unix accounts (default ``jupyter-``, as TLJH).
@@ -274,17 +282,41 @@ if not (student_env / "bin" / "jupyterhub-singleuser").exists():
         f"jupyterhub_config.py: {student_env}/bin/jupyterhub-singleuser not found; "
         "build the students' environment with scripts/hub-env.sh (or set CLIMPY_HUB_ENV)"
     )
-content = Path(env("CLIMPY_HUB_CONTENT", str(REPO / "notebooks")))
+course_repo = env("CLIMPY_HUB_COURSE_REPO", str(REPO))
+course_is_url = "://" in course_repo or course_repo.startswith("git@")
+content = Path(env("CLIMPY_HUB_CONTENT", "")) if env("CLIMPY_HUB_CONTENT") else None
 data_dir = protect_shared_data(env("CLIMPY_HUB_DATA", "/srv/climpy-data"))
 
 c.JupyterHub.spawner_class = "climpy.hub.ClimpySpawner"
 c.ClimpySpawner.unix_user_prefix = env("CLIMPY_HUB_USER_PREFIX", "jupyter-")
-c.ClimpySpawner.content_dir = str(content) if content.is_dir() else ""
-c.ClimpySpawner.content_dest = "notebooks"
+if content is not None:
+    # Copy mode: only the notebooks, into ~/notebooks (no git; notebooks reading ../pipeline.yaml fail).
+    c.ClimpySpawner.content_dir = str(content) if content.is_dir() else ""
+    c.ClimpySpawner.content_dest = "notebooks"
+    c.Spawner.default_url = "/lab/tree/notebooks/00_start_here.ipynb"
+else:
+    # Git mode: each home gets a clone of the whole course repository in ~/climpy, pulled on each spawn.
+    if (
+        not course_is_url
+        and not Path(course_repo, ".git").exists()
+        and not Path(course_repo, "HEAD").exists()
+    ):
+        raise SystemExit(
+            f"jupyterhub_config.py: CLIMPY_HUB_COURSE_REPO={course_repo!r} is not a git repository; "
+            "give the course's git URL or path (or CLIMPY_HUB_CONTENT=<folder> to copy notebooks instead)"
+        )
+    c.ClimpySpawner.course_repo = course_repo
+    if not course_is_url:  # a local repository may be unreadable for students: serve a mirror
+        c.ClimpySpawner.course_mirror = env(
+            "CLIMPY_HUB_COURSE_MIRROR", str(state.parent / "climpy-course.git")
+        )
+    c.ClimpySpawner.course_branch = env("CLIMPY_HUB_COURSE_BRANCH", "")
+    c.ClimpySpawner.course_dest = "climpy"
+    c.Spawner.default_url = "/lab/tree/climpy/notebooks/00_start_here.ipynb"
+c.ClimpySpawner.env_bin = str(student_env / "bin")
 c.ClimpySpawner.shared_data_dir = str(data_dir)
 c.ClimpySpawner.git_email_domain = env("CLIMPY_HUB_GIT_EMAIL_DOMAIN", "climpy-hub.invalid")
 c.Spawner.cmd = [str(student_env / "bin" / "jupyterhub-singleuser")]
-c.Spawner.default_url = "/lab/tree/notebooks/00_start_here.ipynb"
 c.Spawner.notebook_dir = "~"
 c.Spawner.environment = {
     "PATH": f"{student_env / 'bin'}:/usr/local/bin:/usr/bin:/bin",

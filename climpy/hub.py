@@ -32,6 +32,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,9 @@ __all__ = [
     "protect_shared_data",
     "split_setting",
     "sync_content",
+    "sync_course_repo",
     "unix_username",
+    "update_course_mirror",
     "write_default_gitconfig",
 ]
 
@@ -496,6 +499,143 @@ def find_configurable_http_proxy(repo: PathLike | None = None) -> str:
     )
 
 
+def update_course_mirror(source: PathLike, mirror: PathLike) -> Path:
+    """Keep a world-readable bare mirror of the course repository, for students to clone (as root).
+
+    The repository the hub runs from may sit where students cannot read it (a clone under
+    ``/root``); the mirror holds its branches and tags in a folder every user can read.
+
+    Parameters
+    ----------
+    source : path-like
+        The course repository (a work tree or a bare repository) or a git URL.
+    mirror : path-like
+        The bare mirror, created on first call, fetched (pruned) on every later one.
+
+    Returns
+    -------
+    Path
+        The mirror.
+
+    Raises
+    ------
+    InputError
+        git failed (the message has git's own words).
+    """
+    mirror = Path(mirror)
+    if (mirror / "HEAD").exists():
+        cmd = ["git", "--git-dir", str(mirror), "fetch", "--quiet", "--prune", "--force", "origin"]
+    else:
+        mirror.parent.mkdir(parents=True, exist_ok=True)
+        cmd = ["git", "clone", "--quiet", "--mirror", os.fspath(source), str(mirror)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise InputError(
+            f"course repository {source}: `{' '.join(cmd)}` failed: {proc.stderr.strip()}; "
+            "set CLIMPY_HUB_COURSE_REPO to a git repository the hub can read"
+        )
+    subprocess.run(["chmod", "-R", "a+rX", str(mirror)], check=True)
+    return mirror
+
+
+def sync_course_repo(
+    source: str,
+    home: PathLike,
+    *,
+    dest: str = "climpy",
+    branch: str = "",
+    uid: int | None = None,
+    gid: int | None = None,
+    bin_dir: PathLike | None = None,
+) -> str:
+    """Clone the course repository into a student's home, or pull it without clobbering their work.
+
+    Runs as the student (``uid``/``gid``). The first call clones ``source`` into ``~/dest`` and
+    sets up the clone for notebooks: nbstripout as git filter (outputs stripped from commits, cell
+    ids and counts kept, as ``scripts/git-setup.sh`` does) and nbdime as diff and merge driver.
+    Every later call pulls with nbgitpuller, whose merge rules keep the student's work: their
+    changes win over the course's in a conflict (``merge -Xours``), a file they deleted comes back,
+    a file of theirs in the way of a new course file is renamed with a timestamp, and their
+    uncommitted edits are committed first as "Automatic commit by nbgitpuller".
+
+    Parameters
+    ----------
+    source : str
+        Git URL or path of the course repository (e.g. :func:`update_course_mirror`'s mirror).
+    home : path-like
+        The student's home folder.
+    dest : str
+        Folder of the home holding the clone.
+    branch : str
+        Branch to follow; '' = the repository's default branch.
+    uid, gid : int, optional
+        The student's ids (default: the current user's).
+    bin_dir : path-like, optional
+        ``bin`` folder of the students' environment (``gitpuller``, ``nbstripout``, ``nbdime``).
+
+    Returns
+    -------
+    str
+        ``'cloned'`` or ``'pulled'``.
+
+    Raises
+    ------
+    InputError
+        ``dest`` is not a plain folder name, ``~/dest`` exists but is not a git clone, or git failed.
+    """
+    if not dest or "/" in dest or dest in {".", ".."}:
+        raise InputError(f"sync_course_repo: dest={dest!r} must be one plain folder name, e.g. 'climpy'")
+    home = Path(home)
+    repo = home / dest
+    bin_dir = Path(bin_dir) if bin_dir else Path(sys.executable).parent
+    env = {"HOME": str(home), "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    ids: dict[str, Any] = {} if uid is None else {"user": uid, "group": gid, "extra_groups": []}
+
+    def run(cmd: list[str], cwd: Path) -> str:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False, **ids)
+        if proc.returncode != 0:
+            out = (proc.stderr or proc.stdout)[-1500:]
+            raise InputError(f"{repo}: `{' '.join(cmd)}` failed ({proc.returncode}): {out}")
+        return proc.stdout
+
+    if repo.is_symlink() or (repo.exists() and not (repo / ".git").is_dir()):
+        raise InputError(
+            f"{repo} exists but is not a git clone: the course is not delivered there; "
+            "the student may rename it to get a fresh clone at the next start"
+        )
+    if "://" not in source and not source.startswith("git@"):
+        # git (>= 2.35.2) refuses a repository owned by another user (the hub's mirror belongs to
+        # root) unless the user's own config trusts it; the environment (GIT_CONFIG_COUNT) does not
+        # reach git's local transport, so the student's ~/.gitconfig gets the one entry.
+        trusted = subprocess.run(
+            ["git", "config", "--global", "--get-all", "safe.directory"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            **ids,
+        ).stdout.split("\n")
+        if source not in trusted:
+            run(["git", "config", "--global", "--add", "safe.directory", source], home)
+    if not repo.exists():
+        cmd = ["git", "clone", "--quiet"] + (["--branch", branch] if branch else []) + [source, str(repo)]
+        run(cmd, home)
+        py = str(bin_dir / "python")
+        run([py, "-m", "nbstripout", "--install"], repo)
+        run(
+            ["git", "config", "filter.nbstripout.clean", f'"{py}" -m nbstripout --keep-id --keep-count'], repo
+        )
+        run([str(bin_dir / "nbdime"), "config-git", "--enable"], repo)
+        logger.info("course repository cloned into %s", repo)
+        return "cloned"
+    if not branch:  # the branch the clone follows (nbgitpuller's own guess fails on local mirrors)
+        head = run(["git", "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], repo).strip()
+        branch = head.removeprefix("refs/remotes/origin/")
+    run([str(bin_dir / "gitpuller"), source, branch, str(repo)], home)
+    logger.info("course repository pulled into %s", repo)
+    return "pulled"
+
+
 def split_setting(value: str | None, sep: str = ",") -> list[str]:
     """Split a list-valued environment setting, dropping blanks (``"a, b,"`` -> ``["a", "b"]``).
 
@@ -685,6 +825,17 @@ def _make_spawner_class() -> type:
         git_email_domain = Unicode(
             "climpy-hub.invalid", config=True, help="Domain of the default git e-mail <name>@<domain>."
         )
+        course_repo = Unicode(
+            "", config=True, help="Course git repository (path or URL) cloned into each home ('' = none)."
+        )
+        course_mirror = Unicode(
+            "",
+            config=True,
+            help="World-readable bare mirror of a local course_repo ('' = clone it directly).",
+        )
+        course_dest = Unicode("climpy", config=True, help="Folder of the home holding the course clone.")
+        course_branch = Unicode("", config=True, help="Branch of the course to follow ('' = default).")
+        env_bin = Unicode("", config=True, help="bin folder of the students' environment.")
 
         @property
         def unix_name(self) -> str:
@@ -692,6 +843,9 @@ def _make_spawner_class() -> type:
 
         async def start(self):
             entry = await asyncio.to_thread(ensure_unix_user, self.unix_name)
+            # First: the identity goes into a new ~/.gitconfig, before the course clone adds to it.
+            email = f"{self.user.name}@{self.git_email_domain}"
+            write_default_gitconfig(entry.pw_dir, self.user.name, email, uid=entry.pw_uid, gid=entry.pw_gid)
             if self.content_dir:
                 await asyncio.to_thread(
                     sync_content,
@@ -701,10 +855,26 @@ def _make_spawner_class() -> type:
                     uid=entry.pw_uid,
                     gid=entry.pw_gid,
                 )
+            if self.course_repo:
+                source = self.course_repo
+                if self.course_mirror:
+                    await asyncio.to_thread(update_course_mirror, self.course_repo, self.course_mirror)
+                    source = self.course_mirror
+                try:
+                    await asyncio.to_thread(
+                        sync_course_repo,
+                        source,
+                        entry.pw_dir,
+                        dest=self.course_dest,
+                        branch=self.course_branch,
+                        uid=entry.pw_uid,
+                        gid=entry.pw_gid,
+                        bin_dir=self.env_bin or None,
+                    )
+                except InputError as err:  # the student's server still starts, with their files as they are
+                    self.log.warning("course repository not synced for %s: %s", self.user.name, err)
             if self.shared_data_dir:
                 link_shared_data(entry.pw_dir, self.shared_data_dir, uid=entry.pw_uid, gid=entry.pw_gid)
-            email = f"{self.user.name}@{self.git_email_domain}"
-            write_default_gitconfig(entry.pw_dir, self.user.name, email, uid=entry.pw_uid, gid=entry.pw_gid)
             return await super().start()
 
         def make_preexec_fn(self, name):

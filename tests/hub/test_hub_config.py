@@ -84,12 +84,17 @@ def test_students_run_the_world_readable_env_at_the_start_notebook(hub_env):
     env = Path(hub_env["CLIMPY_HUB_ENV"])
     assert c.JupyterHub.spawner_class == "climpy.hub.ClimpySpawner"
     assert c.Spawner.cmd == [str(env / "bin" / "jupyterhub-singleuser")]
-    assert c.Spawner.default_url == "/lab/tree/notebooks/00_start_here.ipynb"
+    assert c.Spawner.default_url == "/lab/tree/climpy/notebooks/00_start_here.ipynb"
     assert c.Spawner.environment["PATH"].startswith(str(env / "bin"))
     assert c.Spawner.environment["PANEL_INLINE"] == "true" and "HOLOVIEWSRC" in c.Spawner.environment
     assert "--MappingKernelManager.cull_idle_timeout=1200" in c.Spawner.args
     assert c.JupyterHub.concurrent_spawn_limit == 8 and c.Spawner.mem_limit == "2G"
-    assert c.ClimpySpawner.content_dir == str(ROOT / "notebooks")
+    # By default each home gets a clone of this repository, served through a world-readable mirror.
+    assert c.ClimpySpawner.course_repo == str(ROOT) and "content_dir" not in c.ClimpySpawner
+    assert c.ClimpySpawner.course_mirror == str(
+        Path(hub_env["CLIMPY_HUB_STATE"]).parent / "climpy-course.git"
+    )
+    assert c.ClimpySpawner.env_bin == str(env / "bin")
     data = Path(hub_env["CLIMPY_HUB_DATA"])
     assert c.ClimpySpawner.shared_data_dir == str(data.resolve())
     assert stat.S_IMODE(data.stat().st_mode) == 0o755
@@ -115,6 +120,7 @@ def test_shared_password_workshop_mode(hub_env, monkeypatch):
         ({"CONFIGPROXY_AUTH_TOKEN": ""}, "CONFIGPROXY_AUTH_TOKEN is not set"),
         ({"CLIMPY_HUB_ENV": "/nonexistent"}, "build the students' environment with scripts/hub-env.sh"),
         ({"CLIMPY_HUB_SPAWN_LIMIT": "many"}, "CLIMPY_HUB_SPAWN_LIMIT='many' is not an integer"),
+        ({"CLIMPY_HUB_COURSE_REPO": "/nonexistent"}, "'/nonexistent' is not a git repository"),
         ({"CLIMPY_HUB_AUTH": "ldap"}, "lets in everyone of the directory unless you set CLIMPY_HUB_ALLOWED"),
         ({"CLIMPY_HUB_AUTH": "ldap", "CLIMPY_HUB_ALLOWED_USERS": "a"}, "ldap needs CLIMPY_HUB_LDAP_URL"),
         (
@@ -355,3 +361,60 @@ def test_default_gitconfig_is_written_once_and_never_over_the_students(tmp_path)
     (tmp_path / ".gitconfig").write_text("[user]\n\tname = Alice Smith\n")
     assert not write_default_gitconfig(tmp_path, "alice", "x@y", uid=uid, gid=gid)
     assert (tmp_path / ".gitconfig").read_text() == "[user]\n\tname = Alice Smith\n"
+
+
+def test_copy_mode_when_a_content_folder_is_given(hub_env, monkeypatch):
+    monkeypatch.setenv("CLIMPY_HUB_CONTENT", str(ROOT / "notebooks"))
+    c = load_config()
+    assert c.ClimpySpawner.content_dir == str(ROOT / "notebooks") and "course_repo" not in c.ClimpySpawner
+    assert c.Spawner.default_url == "/lab/tree/notebooks/00_start_here.ipynb"
+
+
+def _git(*args, cwd):
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def test_course_clone_is_pulled_without_clobbering_the_students_work(tmp_path):
+    """nbgitpuller's rules on a real clone: edits kept, course updates arrive, deleted files return."""
+    import sys
+
+    from climpy.hub import sync_course_repo, update_course_mirror
+
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    nbformat.write(nb, course / "notebooks" / "a.ipynb")
+    (course / "pipeline.yaml").write_text("steps: []\n")
+    (course / "README.md").write_text("v1\n")
+    _git("init", "-q", "-b", "main", cwd=course)
+    _git("add", ".", cwd=course)
+    _git("-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "course v1", cwd=course)
+    mirror = update_course_mirror(course, tmp_path / "srv" / "course.git")
+    home = tmp_path / "home"
+    home.mkdir()
+    bin_dir = Path(sys.executable).parent
+    assert sync_course_repo(str(mirror), home, bin_dir=bin_dir) == "cloned"
+    clone = home / "climpy"
+    assert (clone / "pipeline.yaml").read_text() == "steps: []\n"
+    assert "nbstripout --keep-id --keep-count" in _git("config", "filter.nbstripout.clean", cwd=clone)
+    assert _git("config", "diff.jupyternotebook.command", cwd=clone).startswith("git-nbdiffdriver")
+    # The student edits the README and deletes pipeline.yaml; the course changes README and adds a file.
+    (clone / "README.md").write_text("my notes\n")
+    (clone / "pipeline.yaml").unlink()
+    (course / "README.md").write_text("v2\n")
+    (course / "NEW.md").write_text("new\n")
+    _git("add", ".", cwd=course)
+    _git("-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "course v2", cwd=course)
+    update_course_mirror(course, mirror)
+    assert sync_course_repo(str(mirror), home, bin_dir=bin_dir) == "pulled"
+    assert (clone / "README.md").read_text() == "my notes\n"  # the student's change wins
+    assert (clone / "NEW.md").read_text() == "new\n" and (clone / "pipeline.yaml").exists()
+    assert "course v2" in _git("log", "--format=%s", cwd=clone)
+    # A folder in the way that is not a clone is left alone, with the fix in the message.
+    (home / "other").mkdir()
+    with pytest.raises(InputError, match="is not a git clone"):
+        sync_course_repo(str(mirror), home, dest="other", bin_dir=bin_dir)
