@@ -64,6 +64,7 @@ CLIMPY_HUB_SPAWN_LIMIT         Concurrent spawns (default 8): a class logging in
 CLIMPY_HUB_IDLE_TIMEOUT        Seconds before the idle culler stops an idle server (default 3600).
 CLIMPY_HUB_KERNEL_IDLE         Seconds before an idle kernel is culled inside a server (default 1200).
 CLIMPY_HUB_MEM_LIMIT           Per-student memory limit (default 2G), see below.
+CLIMPY_HUB_CPU_LIMIT           Per-student CPU limit in cores (default 1; 0 = none).
 =============================  ========================================================================
 
 Workshop mode::
@@ -83,10 +84,10 @@ An OpenID Connect provider (Keycloak, the institution's SSO; e.g. CNRS's identit
     CLIMPY_HUB_OIDC_CLIENT_ID=climpy-hub CLIMPY_HUB_OIDC_CLIENT_SECRET=... \
     CLIMPY_HUB_PUBLIC_URL=https://hub.lab.example.org CLIMPY_HUB_ALLOWED_GROUPS=paleo-class make hub
 
-Memory limits: ``c.Spawner.mem_limit`` is set, but the LocalProcessSpawner used here does NOT enforce
-it (it only exports ``MEM_LIMIT`` for the resource-usage display). To enforce it, switch to
-``jupyterhub-systemdspawner`` (``c.JupyterHub.spawner_class = "systemd"``: cgroups MemoryMax, and
-``c.SystemdSpawner.cpu_limit``) or to DockerSpawner / KubeSpawner, which all honour ``mem_limit``.
+Memory and CPU limits: the spawner puts each student's server (and so its kernels) in a cgroup of
+its own, ``climpy-hub/<unix name>``, with ``CLIMPY_HUB_MEM_LIMIT`` and ``CLIMPY_HUB_CPU_LIMIT``:
+a process past the memory limit is killed by the kernel, the hub and the other students are not
+touched. Where /sys/fs/cgroup is not writable, memory is capped by RLIMIT_AS and CPU is not limited.
 Measured on a 2-core, 24 GB machine (benchmarks/bench_hub.py, under load): an idle student server
 takes about 160 MB (PSS), one with a kernel that imported climpy and Panel about 380 MB, so memory
 allows about 50 students with a kernel each (120 idle); with 2 cores only a few of them can compute
@@ -334,8 +335,14 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_connected=True",
     "--MappingKernelManager.cull_busy=False",
 ]
-# Documented, not enforced by LocalProcessSpawner (see the module docstring for spawners that do).
+# Enforced by ClimpySpawner with cgroups (v1 or v2; RLIMIT_AS where cgroups are not writable).
 c.Spawner.mem_limit = env("CLIMPY_HUB_MEM_LIMIT", "2G")
+try:
+    c.Spawner.cpu_limit = float(env("CLIMPY_HUB_CPU_LIMIT", "1"))
+except ValueError:
+    raise SystemExit(
+        f"jupyterhub_config.py: CLIMPY_HUB_CPU_LIMIT={env('CLIMPY_HUB_CPU_LIMIT')!r} is not a number of cores"
+    ) from None
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 90
 c.JupyterHub.concurrent_spawn_limit = _int_env("CLIMPY_HUB_SPAWN_LIMIT", 8)

@@ -49,6 +49,7 @@ __all__ = [
     "link_shared_data",
     "protect_shared_data",
     "split_setting",
+    "student_cgroups",
     "sync_content",
     "sync_course_repo",
     "unix_username",
@@ -636,6 +637,78 @@ def sync_course_repo(
     return "pulled"
 
 
+#: Where the cgroup file systems are mounted (v2: one tree; v1: one tree per controller).
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CPU_PERIOD_US = 100_000
+
+
+def student_cgroups(
+    name: str, mem_bytes: int | None, cpu: float | None, *, root: PathLike = CGROUP_ROOT
+) -> list[Path]:
+    """Create or update a student's cgroups with a memory and a CPU limit (needs root).
+
+    JupyterHub's local spawner does not enforce ``mem_limit``/``cpu_limit``; the kernel does,
+    through cgroups, for every process put in them (the server, its kernels and their children).
+    Measured here (no systemd as PID 1, so no systemdspawner): the cgroup v1 memory and cpu
+    controllers under /sys/fs/cgroup are writable and a process past ``memory.limit_in_bytes`` is
+    killed by the kernel's OOM killer. cgroup v2 (``memory.max``, ``cpu.max``) is used where
+    /sys/fs/cgroup is the unified tree.
+
+    Parameters
+    ----------
+    name : str
+        The student's Unix name (one cgroup each, under ``climpy-hub/``).
+    mem_bytes : int or None
+        Memory limit in bytes (swap included where the kernel accounts it); None or 0 = none.
+    cpu : float or None
+        CPU limit in cores (e.g. 1.0); None or 0 = none.
+    root : path-like
+        Mount point of the cgroup file systems.
+
+    Returns
+    -------
+    list of Path
+        The ``cgroup.procs`` files the server's process must write its pid to.
+
+    Raises
+    ------
+    OSError
+        The cgroup file system is not writable (not root, or a read-only mount).
+    """
+    root = Path(root)
+    procs = []
+    if (root / "cgroup.controllers").exists():  # v2
+        available = (root / "cgroup.controllers").read_text().split()
+        parent = root / "climpy-hub"
+        parent.mkdir(exist_ok=True)
+        wanted = [c for c in ("memory", "cpu") if c in available]
+        for level in (root, parent):
+            (level / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in wanted))
+        group = parent / name
+        group.mkdir(exist_ok=True)
+        if mem_bytes:
+            (group / "memory.max").write_text(str(int(mem_bytes)))
+            if (group / "memory.swap.max").exists():
+                (group / "memory.swap.max").write_text("0")
+        if cpu:
+            (group / "cpu.max").write_text(f"{int(cpu * CPU_PERIOD_US)} {CPU_PERIOD_US}")
+        return [group / "cgroup.procs"]
+    if mem_bytes:
+        group = root / "memory" / "climpy-hub" / name
+        group.mkdir(parents=True, exist_ok=True)
+        (group / "memory.limit_in_bytes").write_text(str(int(mem_bytes)))
+        if (group / "memory.memsw.limit_in_bytes").exists():
+            (group / "memory.memsw.limit_in_bytes").write_text(str(int(mem_bytes)))
+        procs.append(group / "cgroup.procs")
+    if cpu:
+        group = root / "cpu" / "climpy-hub" / name
+        group.mkdir(parents=True, exist_ok=True)
+        (group / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+        (group / "cpu.cfs_quota_us").write_text(str(int(cpu * CPU_PERIOD_US)))
+        procs.append(group / "cgroup.procs")
+    return procs
+
+
 def split_setting(value: str | None, sep: str = ",") -> list[str]:
     """Split a list-valued environment setting, dropping blanks (``"a, b,"`` -> ``["a", "b"]``).
 
@@ -877,10 +950,40 @@ def _make_spawner_class() -> type:
                 link_shared_data(entry.pw_dir, self.shared_data_dir, uid=entry.pw_uid, gid=entry.pw_gid)
             return await super().start()
 
+        def _limits(self) -> tuple[list[Path], int | None]:
+            """Return the cgroups enforcing mem_limit/cpu_limit; else RLIMIT_AS for memory (no CPU limit)."""
+            if not (self.mem_limit or self.cpu_limit):
+                return [], None
+            try:
+                procs = student_cgroups(self.unix_name, self.mem_limit, self.cpu_limit)
+                self.log.info("limits of %s: cgroups %s", self.user.name, [str(p.parent) for p in procs])
+                return procs, None
+            except OSError as err:
+                self.log.warning(
+                    "cgroups not writable (%s): %s's memory capped by RLIMIT_AS, CPU not limited",
+                    err,
+                    self.user.name,
+                )
+                return [], self.mem_limit or None
+
         def make_preexec_fn(self, name):
+            import resource
+
             from jupyterhub.spawner import set_user_setuid
 
-            return set_user_setuid(self.unix_name)
+            procs, address_limit = self._limits()
+            setuid = set_user_setuid(self.unix_name)
+
+            def preexec():
+                # In the child, still root: join the student's cgroups, then become the student.
+                for path in procs:
+                    with open(path, "w") as f:
+                        f.write(str(os.getpid()))
+                if address_limit:
+                    resource.setrlimit(resource.RLIMIT_AS, (address_limit, address_limit))
+                setuid()
+
+            return preexec
 
         def user_env(self, env):
             entry = pwd.getpwnam(self.unix_name)

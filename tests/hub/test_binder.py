@@ -125,7 +125,7 @@ def binder_build(tmp_path_factory):
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
-    # The dependencies binder/environment.yml would install: borrowed from the project's venv, with
+    # The dependencies binder/requirements.txt would install: borrowed from the project's venv, with
     # the server-extension config files their packages install into <prefix>/etc/jupyter.
     (site / "_climpy_binder_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     shutil.copytree(Path(sys.prefix) / "etc" / "jupyter", venv / "etc" / "jupyter", dirs_exist_ok=True)

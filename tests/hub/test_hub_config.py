@@ -88,7 +88,11 @@ def test_students_run_the_world_readable_env_at_the_start_notebook(hub_env):
     assert c.Spawner.environment["PATH"].startswith(str(env / "bin"))
     assert c.Spawner.environment["PANEL_INLINE"] == "true" and "HOLOVIEWSRC" in c.Spawner.environment
     assert "--MappingKernelManager.cull_idle_timeout=1200" in c.Spawner.args
-    assert c.JupyterHub.concurrent_spawn_limit == 8 and c.Spawner.mem_limit == "2G"
+    assert (
+        c.JupyterHub.concurrent_spawn_limit == 8
+        and c.Spawner.mem_limit == "2G"
+        and c.Spawner.cpu_limit == 1.0
+    )
     # By default each home gets a clone of this repository, served through a world-readable mirror.
     assert c.ClimpySpawner.course_repo == str(ROOT) and "content_dir" not in c.ClimpySpawner
     assert c.ClimpySpawner.course_mirror == str(
@@ -120,6 +124,7 @@ def test_shared_password_workshop_mode(hub_env, monkeypatch):
         ({"CONFIGPROXY_AUTH_TOKEN": ""}, "CONFIGPROXY_AUTH_TOKEN is not set"),
         ({"CLIMPY_HUB_ENV": "/nonexistent"}, "build the students' environment with scripts/hub-env.sh"),
         ({"CLIMPY_HUB_SPAWN_LIMIT": "many"}, "CLIMPY_HUB_SPAWN_LIMIT='many' is not an integer"),
+        ({"CLIMPY_HUB_CPU_LIMIT": "lots"}, "CLIMPY_HUB_CPU_LIMIT='lots' is not a number of cores"),
         ({"CLIMPY_HUB_COURSE_REPO": "/nonexistent"}, "'/nonexistent' is not a git repository"),
         ({"CLIMPY_HUB_AUTH": "ldap"}, "lets in everyone of the directory unless you set CLIMPY_HUB_ALLOWED"),
         ({"CLIMPY_HUB_AUTH": "ldap", "CLIMPY_HUB_ALLOWED_USERS": "a"}, "ldap needs CLIMPY_HUB_LDAP_URL"),
@@ -418,3 +423,28 @@ def test_course_clone_is_pulled_without_clobbering_the_students_work(tmp_path):
     (home / "other").mkdir()
     with pytest.raises(InputError, match="is not a git clone"):
         sync_course_repo(str(mirror), home, dest="other", bin_dir=bin_dir)
+
+
+def test_student_cgroups_v1_and_v2_files(tmp_path):
+    from climpy.hub import student_cgroups
+
+    v1 = tmp_path / "v1"
+    (v1 / "memory").mkdir(parents=True)
+    (v1 / "cpu").mkdir()
+    procs = student_cgroups("jupyter-ann", 2 * 2**30, 1.5, root=v1)
+    assert [p.parent.relative_to(v1).as_posix() for p in procs] == [
+        "memory/climpy-hub/jupyter-ann",
+        "cpu/climpy-hub/jupyter-ann",
+    ]
+    assert (v1 / "memory/climpy-hub/jupyter-ann/memory.limit_in_bytes").read_text() == str(2 * 2**30)
+    assert (v1 / "cpu/climpy-hub/jupyter-ann/cpu.cfs_quota_us").read_text() == "150000"
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    [procs2] = student_cgroups("jupyter-ann", 10**9, 0.5, root=v2)
+    group = v2 / "climpy-hub" / "jupyter-ann"
+    assert procs2 == group / "cgroup.procs"
+    assert (group / "memory.max").read_text() == str(10**9) and (
+        group / "cpu.max"
+    ).read_text() == "50000 100000"
+    assert (v2 / "cgroup.subtree_control").read_text() == "+memory +cpu"
