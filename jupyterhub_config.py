@@ -38,8 +38,11 @@ CLIMPY_HUB_ADMINS              Comma-separated admin user names. In ``native`` m
 CLIMPY_HUB_SHARED_PASSWORD     Workshop mode: the students' password (>= 8 characters, required).
 CLIMPY_HUB_ADMIN_PASSWORD      Workshop mode: the admins' password (>= 32 characters, optional).
 CONFIGPROXY_AUTH_TOKEN         Required: the token shared with configurable-http-proxy (never in a file).
-CLIMPY_HUB_PORT                Public port on 127.0.0.1 (default 8000; 0 = a free port chosen at start).
-                               Put a TLS reverse proxy in front to serve a class over the network.
+CLIMPY_HUB_PORT                Public port (default 8000; 0 = a free port chosen at start).
+CLIMPY_HUB_IP                  Public address (default 127.0.0.1); any other needs HTTPS (below).
+CLIMPY_HUB_SSL_CERT            HTTPS: certificate (chain) and key files; the proxy serves TLS itself
+CLIMPY_HUB_SSL_KEY             (``--ssl-cert``/``--ssl-key``), e.g. Let's Encrypt's fullchain.pem and
+                               privkey.pem. Or keep 127.0.0.1 behind a TLS reverse proxy (nginx, Caddy).
 CLIMPY_HUB_STATE               Hub state: SQLite database, cookie secret (mode 0600), pid files
                                (default /srv/climpy-hub).
 CLIMPY_HUB_ENV                 The students' Python environment, built by scripts/hub-env.sh
@@ -142,9 +145,24 @@ if not cookie_secret.exists():
 os.chmod(cookie_secret, 0o600)
 c.JupyterHub.cookie_secret_file = str(cookie_secret)
 
-# --- network: loopback only, the real (npm) configurable-http-proxy, ports chosen at start ------------
+# --- network: loopback unless HTTPS is on, the real (npm) configurable-http-proxy, ports chosen at start --
 public_port = _int_env("CLIMPY_HUB_PORT", 8000) or free_port()
-c.JupyterHub.bind_url = f"http://127.0.0.1:{public_port}"
+ssl_cert, ssl_key = env("CLIMPY_HUB_SSL_CERT", ""), env("CLIMPY_HUB_SSL_KEY", "")
+if bool(ssl_cert) != bool(ssl_key) or not all(Path(f).is_file() for f in (ssl_cert, ssl_key) if f):
+    raise SystemExit(
+        "jupyterhub_config.py: HTTPS needs both CLIMPY_HUB_SSL_CERT and CLIMPY_HUB_SSL_KEY, naming "
+        f"existing files (got {ssl_cert!r} and {ssl_key!r})"
+    )
+if ssl_cert:
+    # configurable-http-proxy terminates TLS itself (--ssl-cert/--ssl-key); nothing is served in clear.
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = ssl_cert, ssl_key
+public_ip = env("CLIMPY_HUB_IP", "127.0.0.1")
+if public_ip not in {"127.0.0.1", "localhost", "::1"} and not ssl_cert:
+    raise SystemExit(
+        f"jupyterhub_config.py: CLIMPY_HUB_IP={public_ip!r} serves the hub beyond this machine: "
+        "give CLIMPY_HUB_SSL_CERT and CLIMPY_HUB_SSL_KEY (HTTPS), or keep 127.0.0.1 behind a TLS proxy"
+    )
+c.JupyterHub.bind_url = f"{'https' if ssl_cert else 'http'}://{public_ip}:{public_port}"
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{free_port()}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port()}"
 # The PyPI package of the same name installs a Python port that shadows the npm one in venvs.

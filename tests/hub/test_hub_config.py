@@ -124,6 +124,11 @@ def test_shared_password_workshop_mode(hub_env, monkeypatch):
         ({"CONFIGPROXY_AUTH_TOKEN": ""}, "CONFIGPROXY_AUTH_TOKEN is not set"),
         ({"CLIMPY_HUB_ENV": "/nonexistent"}, "build the students' environment with scripts/hub-env.sh"),
         ({"CLIMPY_HUB_SPAWN_LIMIT": "many"}, "CLIMPY_HUB_SPAWN_LIMIT='many' is not an integer"),
+        (
+            {"CLIMPY_HUB_SSL_CERT": "/nonexistent.crt"},
+            "HTTPS needs both CLIMPY_HUB_SSL_CERT and CLIMPY_HUB_SSL_KEY",
+        ),
+        ({"CLIMPY_HUB_IP": "0.0.0.0"}, "serves the hub beyond this machine: give CLIMPY_HUB_SSL_CERT"),
         ({"CLIMPY_HUB_CPU_LIMIT": "lots"}, "CLIMPY_HUB_CPU_LIMIT='lots' is not a number of cores"),
         ({"CLIMPY_HUB_COURSE_REPO": "/nonexistent"}, "'/nonexistent' is not a git repository"),
         ({"CLIMPY_HUB_AUTH": "ldap"}, "lets in everyone of the directory unless you set CLIMPY_HUB_ALLOWED"),
