@@ -32,6 +32,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,20 @@ from climpy._typing import PathLike
 from climpy.exceptions import InputError, MissingDependencyError
 
 __all__ = [
+    "discover_oidc",
     "ensure_unix_user",
     "find_configurable_http_proxy",
     "free_port",
+    "group_admin_hook",
+    "ldap_server",
     "link_shared_data",
     "protect_shared_data",
+    "split_setting",
+    "student_cgroups",
     "sync_content",
+    "sync_course_repo",
     "unix_username",
+    "update_course_mirror",
     "write_default_gitconfig",
 ]
 
@@ -492,6 +500,372 @@ def find_configurable_http_proxy(repo: PathLike | None = None) -> str:
     )
 
 
+def update_course_mirror(source: PathLike, mirror: PathLike) -> Path:
+    """Keep a world-readable bare mirror of the course repository, for students to clone (as root).
+
+    The repository the hub runs from may sit where students cannot read it (a clone under
+    ``/root``); the mirror holds its branches and tags in a folder every user can read.
+
+    Parameters
+    ----------
+    source : path-like
+        The course repository (a work tree or a bare repository) or a git URL.
+    mirror : path-like
+        The bare mirror, created on first call, fetched (pruned) on every later one.
+
+    Returns
+    -------
+    Path
+        The mirror.
+
+    Raises
+    ------
+    InputError
+        git failed (the message has git's own words).
+    """
+    mirror = Path(mirror)
+    if (mirror / "HEAD").exists():
+        cmd = ["git", "--git-dir", str(mirror), "fetch", "--quiet", "--prune", "--force", "origin"]
+    else:
+        mirror.parent.mkdir(parents=True, exist_ok=True)
+        cmd = ["git", "clone", "--quiet", "--mirror", os.fspath(source), str(mirror)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise InputError(
+            f"course repository {source}: `{' '.join(cmd)}` failed: {proc.stderr.strip()}; "
+            "set CLIMPY_HUB_COURSE_REPO to a git repository the hub can read"
+        )
+    subprocess.run(["chmod", "-R", "a+rX", str(mirror)], check=True)
+    return mirror
+
+
+def sync_course_repo(
+    source: str,
+    home: PathLike,
+    *,
+    dest: str = "climpy",
+    branch: str = "",
+    uid: int | None = None,
+    gid: int | None = None,
+    bin_dir: PathLike | None = None,
+) -> str:
+    """Clone the course repository into a student's home, or pull it without clobbering their work.
+
+    Runs as the student (``uid``/``gid``). The first call clones ``source`` into ``~/dest`` and
+    sets up the clone for notebooks: nbstripout as git filter (outputs stripped from commits, cell
+    ids and counts kept, as ``scripts/git-setup.sh`` does) and nbdime as diff and merge driver.
+    Every later call pulls with nbgitpuller, whose merge rules keep the student's work: their
+    changes win over the course's in a conflict (``merge -Xours``), a file they deleted comes back,
+    a file of theirs in the way of a new course file is renamed with a timestamp, and their
+    uncommitted edits are committed first as "Automatic commit by nbgitpuller".
+
+    Parameters
+    ----------
+    source : str
+        Git URL or path of the course repository (e.g. :func:`update_course_mirror`'s mirror).
+    home : path-like
+        The student's home folder.
+    dest : str
+        Folder of the home holding the clone.
+    branch : str
+        Branch to follow; '' = the repository's default branch.
+    uid, gid : int, optional
+        The student's ids (default: the current user's).
+    bin_dir : path-like, optional
+        ``bin`` folder of the students' environment (``gitpuller``, ``nbstripout``, ``nbdime``).
+
+    Returns
+    -------
+    str
+        ``'cloned'`` or ``'pulled'``.
+
+    Raises
+    ------
+    InputError
+        ``dest`` is not a plain folder name, ``~/dest`` exists but is not a git clone, or git failed.
+    """
+    if not dest or "/" in dest or dest in {".", ".."}:
+        raise InputError(f"sync_course_repo: dest={dest!r} must be one plain folder name, e.g. 'climpy'")
+    home = Path(home)
+    repo = home / dest
+    bin_dir = Path(bin_dir) if bin_dir else Path(sys.executable).parent
+    env = {"HOME": str(home), "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    ids: dict[str, Any] = {} if uid is None else {"user": uid, "group": gid, "extra_groups": []}
+
+    def run(cmd: list[str], cwd: Path) -> str:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False, **ids)
+        if proc.returncode != 0:
+            out = (proc.stderr or proc.stdout)[-1500:]
+            raise InputError(f"{repo}: `{' '.join(cmd)}` failed ({proc.returncode}): {out}")
+        return proc.stdout
+
+    if repo.is_symlink() or (repo.exists() and not (repo / ".git").is_dir()):
+        raise InputError(
+            f"{repo} exists but is not a git clone: the course is not delivered there; "
+            "the student may rename it to get a fresh clone at the next start"
+        )
+    if "://" not in source and not source.startswith("git@"):
+        # git (>= 2.35.2) refuses a repository owned by another user (the hub's mirror belongs to
+        # root) unless the user's own config trusts it; the environment (GIT_CONFIG_COUNT) does not
+        # reach git's local transport, so the student's ~/.gitconfig gets the one entry.
+        trusted = subprocess.run(
+            ["git", "config", "--global", "--get-all", "safe.directory"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            **ids,
+        ).stdout.split("\n")
+        if source not in trusted:
+            run(["git", "config", "--global", "--add", "safe.directory", source], home)
+    if not repo.exists():
+        cmd = ["git", "clone", "--quiet"] + (["--branch", branch] if branch else []) + [source, str(repo)]
+        run(cmd, home)
+        py = str(bin_dir / "python")
+        run([py, "-m", "nbstripout", "--install"], repo)
+        run(
+            ["git", "config", "filter.nbstripout.clean", f'"{py}" -m nbstripout --keep-id --keep-count'], repo
+        )
+        run([str(bin_dir / "nbdime"), "config-git", "--enable"], repo)
+        logger.info("course repository cloned into %s", repo)
+        return "cloned"
+    if not branch:  # the branch the clone follows (nbgitpuller's own guess fails on local mirrors)
+        head = run(["git", "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], repo).strip()
+        branch = head.removeprefix("refs/remotes/origin/")
+    run([str(bin_dir / "gitpuller"), source, branch, str(repo)], home)
+    logger.info("course repository pulled into %s", repo)
+    return "pulled"
+
+
+#: Where the cgroup file systems are mounted (v2: one tree; v1: one tree per controller).
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CPU_PERIOD_US = 100_000
+
+
+def student_cgroups(
+    name: str, mem_bytes: int | None, cpu: float | None, *, root: PathLike = CGROUP_ROOT
+) -> list[Path]:
+    """Create or update a student's cgroups with a memory and a CPU limit (needs root).
+
+    JupyterHub's local spawner does not enforce ``mem_limit``/``cpu_limit``; the kernel does,
+    through cgroups, for every process put in them (the server, its kernels and their children).
+    Measured here (no systemd as PID 1, so no systemdspawner): the cgroup v1 memory and cpu
+    controllers under /sys/fs/cgroup are writable and a process past ``memory.limit_in_bytes`` is
+    killed by the kernel's OOM killer. cgroup v2 (``memory.max``, ``cpu.max``) is used where
+    /sys/fs/cgroup is the unified tree.
+
+    Parameters
+    ----------
+    name : str
+        The student's Unix name (one cgroup each, under ``climpy-hub/``).
+    mem_bytes : int or None
+        Memory limit in bytes (swap included where the kernel accounts it); None or 0 = none.
+    cpu : float or None
+        CPU limit in cores (e.g. 1.0); None or 0 = none.
+    root : path-like
+        Mount point of the cgroup file systems.
+
+    Returns
+    -------
+    list of Path
+        The ``cgroup.procs`` files the server's process must write its pid to.
+
+    Raises
+    ------
+    OSError
+        The cgroup file system is not writable (not root, or a read-only mount).
+    """
+    root = Path(root)
+    procs = []
+    if (root / "cgroup.controllers").exists():  # v2
+        available = (root / "cgroup.controllers").read_text().split()
+        parent = root / "climpy-hub"
+        parent.mkdir(exist_ok=True)
+        wanted = [c for c in ("memory", "cpu") if c in available]
+        for level in (root, parent):
+            (level / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in wanted))
+        group = parent / name
+        group.mkdir(exist_ok=True)
+        if mem_bytes:
+            (group / "memory.max").write_text(str(int(mem_bytes)))
+            if (group / "memory.swap.max").exists():
+                (group / "memory.swap.max").write_text("0")
+        if cpu:
+            (group / "cpu.max").write_text(f"{int(cpu * CPU_PERIOD_US)} {CPU_PERIOD_US}")
+        return [group / "cgroup.procs"]
+    if mem_bytes:
+        group = root / "memory" / "climpy-hub" / name
+        group.mkdir(parents=True, exist_ok=True)
+        (group / "memory.limit_in_bytes").write_text(str(int(mem_bytes)))
+        if (group / "memory.memsw.limit_in_bytes").exists():
+            (group / "memory.memsw.limit_in_bytes").write_text(str(int(mem_bytes)))
+        procs.append(group / "cgroup.procs")
+    if cpu:
+        group = root / "cpu" / "climpy-hub" / name
+        group.mkdir(parents=True, exist_ok=True)
+        (group / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+        (group / "cpu.cfs_quota_us").write_text(str(int(cpu * CPU_PERIOD_US)))
+        procs.append(group / "cgroup.procs")
+    return procs
+
+
+def split_setting(value: str | None, sep: str = ",") -> list[str]:
+    """Split a list-valued environment setting, dropping blanks (``"a, b,"`` -> ``["a", "b"]``).
+
+    Parameters
+    ----------
+    value : str or None
+        The setting's text.
+    sep : str
+        Separator: ``","`` for names, ``";"`` for LDAP DNs (which contain commas).
+
+    Returns
+    -------
+    list of str
+    """
+    return [part.strip() for part in (value or "").split(sep) if part.strip()]
+
+
+def ldap_server(url: str, *, setting: str = "CLIMPY_HUB_LDAP_URL") -> dict[str, Any]:
+    """Turn an LDAP URL into ldapauthenticator's ``server_address``, ``server_port``, ``tls_strategy``.
+
+    ``ldap://host[:port]`` upgrades to TLS with StartTLS before sending the password (the LDAPv3
+    way); ``ldaps://host[:port]`` speaks TLS from the first byte. Plain-text binds are never chosen
+    from a URL: they need ``CLIMPY_HUB_LDAP_TLS=insecure`` (tests on loopback only).
+
+    Parameters
+    ----------
+    url : str
+        ``ldap://`` or ``ldaps://`` URL, without a path (the DNs are separate settings).
+    setting : str
+        Name of the setting, for the error message.
+
+    Returns
+    -------
+    dict
+        ``{"server_address": str, "server_port": int, "tls_strategy": "before_bind" | "on_connect"}``.
+
+    Raises
+    ------
+    InputError
+        Not an ``ldap://``/``ldaps://`` URL with a host.
+
+    Examples
+    --------
+    >>> ldap_server("ldaps://ldap.example.org")
+    {'server_address': 'ldap.example.org', 'server_port': 636, 'tls_strategy': 'on_connect'}
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in {"ldap", "ldaps"}
+        or not parts.hostname
+        or port == -1
+        or parts.path not in ("", "/")
+    ):
+        raise InputError(
+            f"jupyterhub_config.py: {setting}={url!r} is not an LDAP server URL; "
+            "give ldaps://host[:port] or ldap://host[:port] (no path: the DNs are separate settings)"
+        )
+    secure = parts.scheme == "ldaps"
+    return {
+        "server_address": parts.hostname,
+        "server_port": port or (636 if secure else 389),
+        "tls_strategy": "on_connect" if secure else "before_bind",
+    }
+
+
+def group_admin_hook(admin_groups: set[str], admin_users: set[str]) -> Any:
+    """Return a JupyterHub ``post_auth_hook`` granting admin to members of directory groups.
+
+    ldapauthenticator 2 finds a user's groups (``auth_state["ldap_groups"]``, among its
+    ``allowed_groups``) but has no admin-group setting; oauthenticator has one (``admin_groups``)
+    and needs no hook. The hook makes a member of any of ``admin_groups`` an admin, and revokes
+    admin from anyone else not listed in ``admin_users`` (so leaving the group takes effect at
+    the next login), as oauthenticator's ``admin_groups`` does.
+
+    Parameters
+    ----------
+    admin_groups : set of str
+        Group DNs whose members are hub admins.
+    admin_users : set of str
+        Hub names that stay admins whatever their groups (``CLIMPY_HUB_ADMINS``).
+
+    Returns
+    -------
+    callable
+        ``hook(authenticator, handler, authentication) -> authentication``.
+    """
+    admin_groups, admin_users = set(admin_groups), set(admin_users)
+
+    def hook(authenticator: Any, handler: Any, authentication: dict) -> dict:
+        groups = set((authentication.get("auth_state") or {}).get("ldap_groups") or [])
+        authentication["admin"] = bool(groups & admin_groups) or authentication["name"] in admin_users
+        return authentication
+
+    return hook
+
+
+def discover_oidc(
+    issuer: str, *, timeout: float = 10, setting: str = "CLIMPY_HUB_OIDC_ISSUER"
+) -> dict[str, str]:
+    """Read an OpenID Connect provider's endpoints from its discovery document.
+
+    GenericOAuthenticator needs the authorize, token and userinfo URLs one by one; every OIDC
+    provider publishes them at ``<issuer>/.well-known/openid-configuration`` (OpenID Connect
+    Discovery 1.0), so the hub needs only the issuer.
+
+    Parameters
+    ----------
+    issuer : str
+        The issuer URL (``https://...``; ``http://`` only on loopback, for tests).
+    timeout : float
+        Seconds to wait for the provider.
+    setting : str
+        Name of the setting, for the error message.
+
+    Returns
+    -------
+    dict of str to str
+        ``authorization_endpoint``, ``token_endpoint``, ``userinfo_endpoint`` and ``issuer``.
+
+    Raises
+    ------
+    InputError
+        Not an https URL, the provider does not answer, or its document lacks an endpoint.
+    """
+    from urllib.parse import urlsplit
+    from urllib.request import urlopen
+
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise InputError(
+            f"jupyterhub_config.py: {setting}={issuer!r} must be an https:// URL (http only on loopback)"
+        )
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    try:
+        with urlopen(url, timeout=timeout) as r:  # noqa: S310 - scheme checked above
+            doc = json.loads(r.read())
+    except (OSError, ValueError) as err:
+        raise InputError(
+            f"jupyterhub_config.py: {setting}: cannot read {url} ({err}); check the issuer URL and that "
+            "the provider is reachable from the hub"
+        ) from None
+    keys = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint")
+    missing = [k for k in keys if not isinstance(doc.get(k), str)]
+    if missing:
+        raise InputError(
+            f"jupyterhub_config.py: {url} has no {', '.join(missing)}; is {setting} an OIDC issuer?"
+        )
+    return {k: doc[k] for k in (*keys, "issuer") if k in doc}
+
+
 def _spawner_base() -> Any:
     try:
         from jupyterhub.spawner import LocalProcessSpawner
@@ -524,6 +898,17 @@ def _make_spawner_class() -> type:
         git_email_domain = Unicode(
             "climpy-hub.invalid", config=True, help="Domain of the default git e-mail <name>@<domain>."
         )
+        course_repo = Unicode(
+            "", config=True, help="Course git repository (path or URL) cloned into each home ('' = none)."
+        )
+        course_mirror = Unicode(
+            "",
+            config=True,
+            help="World-readable bare mirror of a local course_repo ('' = clone it directly).",
+        )
+        course_dest = Unicode("climpy", config=True, help="Folder of the home holding the course clone.")
+        course_branch = Unicode("", config=True, help="Branch of the course to follow ('' = default).")
+        env_bin = Unicode("", config=True, help="bin folder of the students' environment.")
 
         @property
         def unix_name(self) -> str:
@@ -531,6 +916,9 @@ def _make_spawner_class() -> type:
 
         async def start(self):
             entry = await asyncio.to_thread(ensure_unix_user, self.unix_name)
+            # First: the identity goes into a new ~/.gitconfig, before the course clone adds to it.
+            email = f"{self.user.name}@{self.git_email_domain}"
+            write_default_gitconfig(entry.pw_dir, self.user.name, email, uid=entry.pw_uid, gid=entry.pw_gid)
             if self.content_dir:
                 await asyncio.to_thread(
                     sync_content,
@@ -540,16 +928,62 @@ def _make_spawner_class() -> type:
                     uid=entry.pw_uid,
                     gid=entry.pw_gid,
                 )
+            if self.course_repo:
+                source = self.course_repo
+                if self.course_mirror:
+                    await asyncio.to_thread(update_course_mirror, self.course_repo, self.course_mirror)
+                    source = self.course_mirror
+                try:
+                    await asyncio.to_thread(
+                        sync_course_repo,
+                        source,
+                        entry.pw_dir,
+                        dest=self.course_dest,
+                        branch=self.course_branch,
+                        uid=entry.pw_uid,
+                        gid=entry.pw_gid,
+                        bin_dir=self.env_bin or None,
+                    )
+                except InputError as err:  # the student's server still starts, with their files as they are
+                    self.log.warning("course repository not synced for %s: %s", self.user.name, err)
             if self.shared_data_dir:
                 link_shared_data(entry.pw_dir, self.shared_data_dir, uid=entry.pw_uid, gid=entry.pw_gid)
-            email = f"{self.user.name}@{self.git_email_domain}"
-            write_default_gitconfig(entry.pw_dir, self.user.name, email, uid=entry.pw_uid, gid=entry.pw_gid)
             return await super().start()
 
+        def _limits(self) -> tuple[list[Path], int | None]:
+            """Return the cgroups enforcing mem_limit/cpu_limit; else RLIMIT_AS for memory (no CPU limit)."""
+            if not (self.mem_limit or self.cpu_limit):
+                return [], None
+            try:
+                procs = student_cgroups(self.unix_name, self.mem_limit, self.cpu_limit)
+                self.log.info("limits of %s: cgroups %s", self.user.name, [str(p.parent) for p in procs])
+                return procs, None
+            except OSError as err:
+                self.log.warning(
+                    "cgroups not writable (%s): %s's memory capped by RLIMIT_AS, CPU not limited",
+                    err,
+                    self.user.name,
+                )
+                return [], self.mem_limit or None
+
         def make_preexec_fn(self, name):
+            import resource
+
             from jupyterhub.spawner import set_user_setuid
 
-            return set_user_setuid(self.unix_name)
+            procs, address_limit = self._limits()
+            setuid = set_user_setuid(self.unix_name)
+
+            def preexec():
+                # In the child, still root: join the student's cgroups, then become the student.
+                for path in procs:
+                    with open(path, "w") as f:
+                        f.write(str(os.getpid()))
+                if address_limit:
+                    resource.setrlimit(resource.RLIMIT_AS, (address_limit, address_limit))
+                setuid()
+
+            return preexec
 
         def user_env(self, env):
             entry = pwd.getpwnam(self.unix_name)

@@ -42,7 +42,7 @@ cons_args=()
 
 # 1. Dependencies (pinned by the project's constraints file); `rm -rf` the prefix to rebuild from scratch.
 # Bump when this script's dependency step changes (editing the rest of it needs no rebuild).
-recipe="hub-env 1: climpy[editors,hub] ipykernel"
+recipe="hub-env 2: climpy[editors,pipeline,hub] ipykernel"
 dep_sum="$( (echo "$recipe"; cat "$root/pyproject.toml" "$constraints" 2>/dev/null) | sha256sum | cut -d' ' -f1)"
 changed=0
 if [ ! -x "$prefix/bin/python" ]; then
@@ -53,14 +53,14 @@ fi
 if [ "$(cat "$prefix/.climpy-deps-stamp" 2>/dev/null)" != "$dep_sum" ]; then
   start=$(date +%s)
   # Incremental: pip only adds or changes what the constraints or pyproject.toml changed.
-  log "installing the dependencies of climpy[editors,hub] into $prefix"
+  log "installing the dependencies of climpy[editors,pipeline,hub] into $prefix"
   pipq --upgrade pip "setuptools>=68" wheel
   # The extras' requirements, read from pyproject.toml so the list lives in one place.
   mapfile -t reqs < <("$prefix/bin/python" - "$root/pyproject.toml" <<'EOF'
 import sys, tomllib
 project = tomllib.load(open(sys.argv[1], "rb"))["project"]
 reqs = list(project["dependencies"])
-for extra in ("editors", "hub"):
+for extra in ("editors", "pipeline", "hub"):
     reqs += project["optional-dependencies"][extra]
 print("\n".join(reqs))
 EOF

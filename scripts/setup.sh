@@ -91,6 +91,12 @@ if [ "$want_test" = 1 ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v cdo >/dev/null 2>&1 || missing+=(cdo)
+  # the class hub's tests: a real LDAP directory (slapd, ldap-utils); systemd-analyze and logrotate check
+  # the service files of scripts/hub.sh --install-service
+  [ -x /usr/sbin/slapd ] || missing+=(slapd)
+  command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
+  command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+  command -v logrotate >/dev/null 2>&1 || missing+=(logrotate)
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

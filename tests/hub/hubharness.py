@@ -99,8 +99,11 @@ class LiveHub:
         self.data.mkdir()
         (self.data / "README.txt").write_text("shared course data: read-only for students\n")
 
-    def start(self, timeout: float = 90) -> float:
-        """Start the hub; return seconds until its API answers through the proxy."""
+    def start(self, timeout: float = 90, verify: bool | str = True) -> float:
+        """Start the hub; return seconds until its API answers through the proxy.
+
+        ``verify``: the CA file of a hub served over HTTPS (CLIMPY_HUB_SSL_CERT), as requests takes it.
+        """
         t0 = time.perf_counter()
         log = open(self.log_path, "w")  # noqa: SIM115 - closed in close()
         self._log = log
@@ -119,12 +122,12 @@ class LiveHub:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"jupyterhub exited {self.proc.returncode}:\n{self.log_tail()}")
             m = re.search(
-                r"JupyterHub is now running at (http://127\.0\.0\.1:\d+)", self.log_path.read_text()
+                r"JupyterHub is now running at (https?://127\.0\.0\.1:\d+)", self.log_path.read_text()
             )
             if m:
                 self.url = m.group(1)
                 try:
-                    if requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200:
+                    if requests.get(f"{self.url}/hub/api/", timeout=5, verify=verify).status_code == 200:
                         self._remember_pids()
                         return time.perf_counter() - t0
                 except requests.ConnectionError:

@@ -84,12 +84,21 @@ def test_students_run_the_world_readable_env_at_the_start_notebook(hub_env):
     env = Path(hub_env["CLIMPY_HUB_ENV"])
     assert c.JupyterHub.spawner_class == "climpy.hub.ClimpySpawner"
     assert c.Spawner.cmd == [str(env / "bin" / "jupyterhub-singleuser")]
-    assert c.Spawner.default_url == "/lab/tree/notebooks/00_start_here.ipynb"
+    assert c.Spawner.default_url == "/lab/tree/climpy/notebooks/00_start_here.ipynb"
     assert c.Spawner.environment["PATH"].startswith(str(env / "bin"))
     assert c.Spawner.environment["PANEL_INLINE"] == "true" and "HOLOVIEWSRC" in c.Spawner.environment
     assert "--MappingKernelManager.cull_idle_timeout=1200" in c.Spawner.args
-    assert c.JupyterHub.concurrent_spawn_limit == 8 and c.Spawner.mem_limit == "2G"
-    assert c.ClimpySpawner.content_dir == str(ROOT / "notebooks")
+    assert (
+        c.JupyterHub.concurrent_spawn_limit == 8
+        and c.Spawner.mem_limit == "2G"
+        and c.Spawner.cpu_limit == 1.0
+    )
+    # By default each home gets a clone of this repository, served through a world-readable mirror.
+    assert c.ClimpySpawner.course_repo == str(ROOT) and "content_dir" not in c.ClimpySpawner
+    assert c.ClimpySpawner.course_mirror == str(
+        Path(hub_env["CLIMPY_HUB_STATE"]).parent / "climpy-course.git"
+    )
+    assert c.ClimpySpawner.env_bin == str(env / "bin")
     data = Path(hub_env["CLIMPY_HUB_DATA"])
     assert c.ClimpySpawner.shared_data_dir == str(data.resolve())
     assert stat.S_IMODE(data.stat().st_mode) == 0o755
@@ -108,10 +117,46 @@ def test_shared_password_workshop_mode(hub_env, monkeypatch):
     [
         ({"CLIMPY_HUB_AUTH": "shared-password"}, "needs CLIMPY_HUB_SHARED_PASSWORD"),
         ({"CLIMPY_HUB_AUTH": "shared-password", "CLIMPY_HUB_SHARED_PASSWORD": "short"}, "at least 8"),
-        ({"CLIMPY_HUB_AUTH": "github"}, "'github' is unknown; use 'native' or 'shared-password'"),
+        (
+            {"CLIMPY_HUB_AUTH": "github"},
+            "'github' is unknown; use 'native', 'shared-password', 'ldap' or 'oidc'",
+        ),
         ({"CONFIGPROXY_AUTH_TOKEN": ""}, "CONFIGPROXY_AUTH_TOKEN is not set"),
         ({"CLIMPY_HUB_ENV": "/nonexistent"}, "build the students' environment with scripts/hub-env.sh"),
         ({"CLIMPY_HUB_SPAWN_LIMIT": "many"}, "CLIMPY_HUB_SPAWN_LIMIT='many' is not an integer"),
+        (
+            {"CLIMPY_HUB_SSL_CERT": "/nonexistent.crt"},
+            "HTTPS needs both CLIMPY_HUB_SSL_CERT and CLIMPY_HUB_SSL_KEY",
+        ),
+        ({"CLIMPY_HUB_IP": "0.0.0.0"}, "serves the hub beyond this machine: give CLIMPY_HUB_SSL_CERT"),
+        ({"CLIMPY_HUB_CPU_LIMIT": "lots"}, "CLIMPY_HUB_CPU_LIMIT='lots' is not a number of cores"),
+        ({"CLIMPY_HUB_COURSE_REPO": "/nonexistent"}, "'/nonexistent' is not a git repository"),
+        ({"CLIMPY_HUB_AUTH": "ldap"}, "lets in everyone of the directory unless you set CLIMPY_HUB_ALLOWED"),
+        ({"CLIMPY_HUB_AUTH": "ldap", "CLIMPY_HUB_ALLOWED_USERS": "a"}, "ldap needs CLIMPY_HUB_LDAP_URL"),
+        (
+            {"CLIMPY_HUB_AUTH": "ldap", "CLIMPY_HUB_ALLOW_ALL": "1", "CLIMPY_HUB_LDAP_URL": "http://x"},
+            "CLIMPY_HUB_LDAP_URL='http://x' is not an LDAP server URL",
+        ),
+        (
+            {"CLIMPY_HUB_AUTH": "ldap", "CLIMPY_HUB_ALLOW_ALL": "1", "CLIMPY_HUB_LDAP_URL": "ldap://x"},
+            "ldap needs CLIMPY_HUB_LDAP_USER_DN",
+        ),
+        (
+            {
+                "CLIMPY_HUB_AUTH": "oidc",
+                "CLIMPY_HUB_ALLOW_ALL": "1",
+                "CLIMPY_HUB_OIDC_ISSUER": "http://sso.x",
+            },
+            "must be an https:// URL",
+        ),
+        (
+            {
+                "CLIMPY_HUB_AUTH": "oidc",
+                "CLIMPY_HUB_ALLOW_ALL": "1",
+                "CLIMPY_HUB_OIDC_ISSUER": "http://127.0.0.1:9",
+            },
+            "cannot read http://127.0.0.1:9/.well-known/openid-configuration",
+        ),
     ],
 )
 def test_bad_settings_stop_the_hub_with_the_fix(hub_env, monkeypatch, env, message):
@@ -119,6 +164,47 @@ def test_bad_settings_stop_the_hub_with_the_fix(hub_env, monkeypatch, env, messa
         monkeypatch.setenv(key, value)
     with pytest.raises(SystemExit, match=message):
         load_config()
+
+
+def test_ldap_mode_maps_the_url_groups_and_admin_groups(hub_env, monkeypatch):
+    people, klass, teachers = (
+        "ou=people,dc=u,dc=fr",
+        "cn=paleo,ou=groups,dc=u,dc=fr",
+        "cn=t,ou=groups,dc=u,dc=fr",
+    )
+    monkeypatch.setenv("CLIMPY_HUB_AUTH", "ldap")
+    monkeypatch.setenv("CLIMPY_HUB_LDAP_URL", "ldaps://ldap.u.fr")
+    monkeypatch.setenv("CLIMPY_HUB_LDAP_USER_DN", f"uid={{username}},{people}; cn={{username}},{people}")
+    monkeypatch.setenv("CLIMPY_HUB_ALLOWED_GROUPS", klass)
+    monkeypatch.setenv("CLIMPY_HUB_ADMIN_GROUPS", teachers)
+    c = load_config()
+    ldap = c.LDAPAuthenticator
+    assert c.JupyterHub.authenticator_class == "ldapauthenticator.LDAPAuthenticator"
+    assert (ldap.server_address, ldap.server_port, ldap.tls_strategy) == ("ldap.u.fr", 636, "on_connect")
+    assert ldap.bind_dn_template == [f"uid={{username}},{people}", f"cn={{username}},{people}"]
+    assert ldap.allowed_groups == [klass, teachers] and ldap.allow_all is False
+    hook = ldap.post_auth_hook
+    member = hook(None, None, {"name": "ann", "auth_state": {"ldap_groups": [teachers]}})
+    other = hook(None, None, {"name": "ben", "auth_state": {"ldap_groups": [klass]}})
+    listed = hook(None, None, {"name": "teacher", "auth_state": {"ldap_groups": []}})
+    assert (member["admin"], other["admin"], listed["admin"]) == (
+        True,
+        False,
+        True,
+    )  # teacher: CLIMPY_HUB_ADMINS
+
+
+def test_ldap_url_parsing():
+    from climpy.hub import ldap_server
+
+    assert ldap_server("ldap://127.0.0.1:3890") == {
+        "server_address": "127.0.0.1",
+        "server_port": 3890,
+        "tls_strategy": "before_bind",
+    }
+    for bad in ("ldap://", "ldaps://h/dc=x", "ldap://h:port"):
+        with pytest.raises(InputError, match="is not an LDAP server URL"):
+            ldap_server(bad)
 
 
 def test_unix_username_maps_hub_names_like_tljh():
@@ -285,3 +371,85 @@ def test_default_gitconfig_is_written_once_and_never_over_the_students(tmp_path)
     (tmp_path / ".gitconfig").write_text("[user]\n\tname = Alice Smith\n")
     assert not write_default_gitconfig(tmp_path, "alice", "x@y", uid=uid, gid=gid)
     assert (tmp_path / ".gitconfig").read_text() == "[user]\n\tname = Alice Smith\n"
+
+
+def test_copy_mode_when_a_content_folder_is_given(hub_env, monkeypatch):
+    monkeypatch.setenv("CLIMPY_HUB_CONTENT", str(ROOT / "notebooks"))
+    c = load_config()
+    assert c.ClimpySpawner.content_dir == str(ROOT / "notebooks") and "course_repo" not in c.ClimpySpawner
+    assert c.Spawner.default_url == "/lab/tree/notebooks/00_start_here.ipynb"
+
+
+def _git(*args, cwd):
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def test_course_clone_is_pulled_without_clobbering_the_students_work(tmp_path):
+    """nbgitpuller's rules on a real clone: edits kept, course updates arrive, deleted files return."""
+    import sys
+
+    from climpy.hub import sync_course_repo, update_course_mirror
+
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    nbformat.write(nb, course / "notebooks" / "a.ipynb")
+    (course / "pipeline.yaml").write_text("steps: []\n")
+    (course / "README.md").write_text("v1\n")
+    _git("init", "-q", "-b", "main", cwd=course)
+    _git("add", ".", cwd=course)
+    _git("-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "course v1", cwd=course)
+    mirror = update_course_mirror(course, tmp_path / "srv" / "course.git")
+    home = tmp_path / "home"
+    home.mkdir()
+    bin_dir = Path(sys.executable).parent
+    assert sync_course_repo(str(mirror), home, bin_dir=bin_dir) == "cloned"
+    clone = home / "climpy"
+    assert (clone / "pipeline.yaml").read_text() == "steps: []\n"
+    assert "nbstripout --keep-id --keep-count" in _git("config", "filter.nbstripout.clean", cwd=clone)
+    assert _git("config", "diff.jupyternotebook.command", cwd=clone).startswith("git-nbdiffdriver")
+    # The student edits the README and deletes pipeline.yaml; the course changes README and adds a file.
+    (clone / "README.md").write_text("my notes\n")
+    (clone / "pipeline.yaml").unlink()
+    (course / "README.md").write_text("v2\n")
+    (course / "NEW.md").write_text("new\n")
+    _git("add", ".", cwd=course)
+    _git("-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "course v2", cwd=course)
+    update_course_mirror(course, mirror)
+    assert sync_course_repo(str(mirror), home, bin_dir=bin_dir) == "pulled"
+    assert (clone / "README.md").read_text() == "my notes\n"  # the student's change wins
+    assert (clone / "NEW.md").read_text() == "new\n" and (clone / "pipeline.yaml").exists()
+    assert "course v2" in _git("log", "--format=%s", cwd=clone)
+    # A folder in the way that is not a clone is left alone, with the fix in the message.
+    (home / "other").mkdir()
+    with pytest.raises(InputError, match="is not a git clone"):
+        sync_course_repo(str(mirror), home, dest="other", bin_dir=bin_dir)
+
+
+def test_student_cgroups_v1_and_v2_files(tmp_path):
+    from climpy.hub import student_cgroups
+
+    v1 = tmp_path / "v1"
+    (v1 / "memory").mkdir(parents=True)
+    (v1 / "cpu").mkdir()
+    procs = student_cgroups("jupyter-ann", 2 * 2**30, 1.5, root=v1)
+    assert [p.parent.relative_to(v1).as_posix() for p in procs] == [
+        "memory/climpy-hub/jupyter-ann",
+        "cpu/climpy-hub/jupyter-ann",
+    ]
+    assert (v1 / "memory/climpy-hub/jupyter-ann/memory.limit_in_bytes").read_text() == str(2 * 2**30)
+    assert (v1 / "cpu/climpy-hub/jupyter-ann/cpu.cfs_quota_us").read_text() == "150000"
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    [procs2] = student_cgroups("jupyter-ann", 10**9, 0.5, root=v2)
+    group = v2 / "climpy-hub" / "jupyter-ann"
+    assert procs2 == group / "cgroup.procs"
+    assert (group / "memory.max").read_text() == str(10**9) and (
+        group / "cpu.max"
+    ).read_text() == "50000 100000"
+    assert (v2 / "cgroup.subtree_control").read_text() == "+memory +cpu"
