@@ -22,7 +22,7 @@ COPY pyproject.toml README.md LICENSE ./
 COPY requirements/constraints.txt requirements/constraints.txt
 COPY climpy climpy
 RUN pip install --no-cache-dir -c requirements/constraints.txt ".[editors,pipeline,hub]" \
-    && python -m climpy._jupyter --prefix /usr/local \
+    && python -m climpy.deploy.jupyter --prefix /usr/local \
     && python -m pip check
 
 # The whole course (pipeline.yaml included); on a hub each student's home gets a git clone instead.

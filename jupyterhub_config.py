@@ -104,7 +104,7 @@ import sys
 from pathlib import Path
 
 from climpy.exceptions import InputError
-from climpy.hub import (
+from climpy.deploy.hub import (
     discover_oidc,
     find_configurable_http_proxy,
     free_port,
@@ -209,8 +209,8 @@ def _directory_allow_list(kind):
 if auth_mode == "native":
     import nativeauthenticator
 
-    # NativeAuthenticator with its login page fixed for JupyterHub 6 (see climpy/hub.py).
-    c.JupyterHub.authenticator_class = "climpy.hub.ClimpyNativeAuthenticator"
+    # NativeAuthenticator with its login page fixed for JupyterHub 6 (see climpy/deploy/hub.py).
+    c.JupyterHub.authenticator_class = "climpy.deploy.hub.ClimpyNativeAuthenticator"
     c.JupyterHub.template_paths = [str(Path(nativeauthenticator.__file__).parent / "templates")]
     c.ClimpyNativeAuthenticator.open_signup = False  # every sign-up waits for an admin's approval
     c.ClimpyNativeAuthenticator.minimum_password_length = 10
@@ -306,7 +306,7 @@ course_is_url = "://" in course_repo or course_repo.startswith("git@")
 content = Path(env("CLIMPY_HUB_CONTENT", "")) if env("CLIMPY_HUB_CONTENT") else None
 data_dir = protect_shared_data(env("CLIMPY_HUB_DATA", "/srv/climpy-data"))
 
-c.JupyterHub.spawner_class = "climpy.hub.ClimpySpawner"
+c.JupyterHub.spawner_class = "climpy.deploy.hub.ClimpySpawner"
 c.ClimpySpawner.unix_user_prefix = env("CLIMPY_HUB_USER_PREFIX", "jupyter-")
 if content is not None:
     # Copy mode: only the notebooks, into ~/notebooks (no git; notebooks reading ../pipeline.yaml fail).

@@ -36,10 +36,7 @@ def _level(verbosity: int) -> int:
 
 def _formatter(json_lines: bool) -> logging.Formatter:
     if json_lines:
-        try:
-            from pythonjsonlogger.json import JsonFormatter
-        except ImportError:  # python-json-logger < 3
-            from pythonjsonlogger.jsonlogger import JsonFormatter  # type: ignore[no-redef]
+        from pythonjsonlogger.json import JsonFormatter
         return JsonFormatter(_JSON_FIELDS)
     return logging.Formatter(_FORMAT)
 

@@ -98,15 +98,15 @@ if [ "$(cat "$prefix/.climpy-src-stamp" 2>/dev/null)" != "$src_sum" ]; then
   log "climpy installed in $(($(date +%s) - start)) s"
 fi
 
-# 3. Jupyter settings for students, from climpy itself (climpy/_jupyter.py): the kernelspec gets
+# 3. Jupyter settings for students, from climpy itself (climpy/deploy/jupyter.py): the kernelspec gets
 #    PANEL_INLINE and HOLOVIEWSRC so Panel/HoloViews outputs render offline, and Lab's announcements
 #    toast is disabled. $prefix/etc/climpy/holoviewsrc is the fixed path jupyterhub_config.py gives
 #    to c.Spawner.environment (a link to the file shipped in the installed climpy).
 if [ "$changed" = 1 ] || [ ! -e "$prefix/etc/climpy/holoviewsrc" ]; then
   # From / so that python -m finds the installed climpy, not a repository in the working directory.
-  (cd / && "$prefix/bin/python" -m climpy._jupyter --prefix "$prefix" 2>/dev/null)
+  (cd / && "$prefix/bin/python" -m climpy.deploy.jupyter --prefix "$prefix" 2>/dev/null)
   mkdir -p "$prefix/etc/climpy"
-  ln -sfn "$(cd / && "$prefix/bin/python" -c 'from climpy._jupyter import HOLOVIEWSRC; print(HOLOVIEWSRC)')" \
+  ln -sfn "$(cd / && "$prefix/bin/python" -c 'from climpy.deploy.jupyter import HOLOVIEWSRC; print(HOLOVIEWSRC)')" \
     "$prefix/etc/climpy/holoviewsrc"
 fi
 

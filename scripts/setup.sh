@@ -62,8 +62,8 @@ else
 fi
 
 # 3. Jupyter: kernelspec environment so Panel/HoloViews outputs render offline (BokehJS inlined).
-if [ -f climpy/_jupyter.py ]; then
-  "$venv/bin/python" -m climpy._jupyter >&2
+if [ -f climpy/deploy/jupyter.py ]; then
+  "$venv/bin/python" -m climpy.deploy.jupyter >&2
 fi
 
 # 3b. numba: compile every kernel into the cache the pipeline's kernels read (the same NUMBA_CACHE_DIR as

@@ -60,3 +60,19 @@ def test_only_grid_knows_the_north_fold_rules():
     rules = ("nx - 1 - i", "ny - 3", "fold_partner(")
     users = {str(p.relative_to(PKG)) for p in PKG.rglob("*.py") if any(r in p.read_text() for r in rules)}
     assert users == {"grid.py"}, users
+
+
+def test_nothing_but_deployment_imports_deploy():
+    users = {
+        str(p.relative_to(PKG))
+        for p in PKG.rglob("*.py")
+        if p.parent.name != "deploy"
+        and any(m.startswith("climpy.deploy") for m in _imports(p, top_level_only=False))
+    }
+    assert not users, f"science, editors, pipeline or cli import climpy.deploy: {sorted(users)}"
+
+
+@pytest.mark.parametrize("path", sorted((PKG / "deploy").glob("*.py")), ids=lambda p: p.name)
+def test_deploy_imports_only_foundation(path):
+    found = _imports(path, top_level_only=False)
+    assert found <= FOUNDATION | {"climpy.log", "climpy.deploy"}, sorted(found - FOUNDATION)

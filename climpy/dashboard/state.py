@@ -35,6 +35,7 @@ from typing import Any
 import param
 
 from climpy.exceptions import ClimpyError
+from climpy.pipeline.executors import KERNEL_LOG
 from climpy.pipeline.store import EXECUTED_NAME, LockedError, Store
 
 __all__ = ["DashboardState", "StepState", "find_pipeline", "notebook_error"]
@@ -42,10 +43,6 @@ __all__ = ["DashboardState", "StepState", "find_pipeline", "notebook_error"]
 logger = logging.getLogger(__name__)
 
 #: File of the kernel's own stderr in a step's work folder, and next to a kept failed notebook.
-try:
-    from climpy.pipeline.executors import KERNEL_LOG
-except ImportError:  # pragma: no cover - executors is being rewritten; the name is stable
-    KERNEL_LOG = "_kernel.log"
 
 PIPELINE_NAMES = ("pipeline.yaml", "pipeline.yml", "pipeline.toml")
 #: Every status a node can show, in the order of the legend.

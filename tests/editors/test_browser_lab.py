@@ -1,6 +1,6 @@
 """The editor inside a notebook in a real JupyterLab, with the browser offline.
 
-The kernelspec comes from :func:`climpy._jupyter.install_kernel` (written into a temporary prefix
+The kernelspec comes from :func:`climpy.deploy.jupyter.install_kernel` (written into a temporary prefix
 and put first on ``JUPYTER_PATH``), so this proves the offline-rendering recipe: without it the
 Panel output would stay empty because BokehJS would be fetched from a CDN.
 """
@@ -15,7 +15,7 @@ import time
 import nbformat
 import pytest
 
-from climpy._jupyter import disable_announcements, install_kernel
+from climpy.deploy.jupyter import disable_announcements, install_kernel
 
 from .browser import VENV_BIN, Server, canvases, non_blank, offline_browser, require_chromium
 

@@ -43,8 +43,8 @@ def skip_reason() -> str | None:
     if not Path("/usr/bin/python3.11").exists():
         return "Debian's /usr/bin/python3.11 is needed for the students' environment"
     sys.path.insert(0, str(ROOT))
+    from climpy.deploy.hub import find_configurable_http_proxy
     from climpy.exceptions import MissingDependencyError
-    from climpy.hub import find_configurable_http_proxy
 
     try:
         find_configurable_http_proxy(ROOT)

@@ -1,4 +1,4 @@
-"""jupyterhub_config.py as JupyterHub loads it, and the helpers of climpy.hub (no live hub needed)."""
+"""jupyterhub_config.py as JupyterHub loads it, and the helpers of climpy.deploy.hub (no live hub needed)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from climpy.exceptions import InputError, MissingDependencyError
-from climpy.hub import (
+from climpy.deploy.hub import (
     MANIFEST,
     ensure_unix_user,
     find_configurable_http_proxy,
@@ -19,6 +18,7 @@ from climpy.hub import (
     sync_content,
     unix_username,
 )
+from climpy.exceptions import InputError, MissingDependencyError
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "jupyterhub_config.py"
@@ -57,7 +57,7 @@ def load_config():
 
 def test_native_mode_needs_approval_and_has_least_privilege_culler(hub_env):
     c = load_config()
-    assert c.JupyterHub.authenticator_class == "climpy.hub.ClimpyNativeAuthenticator"
+    assert c.JupyterHub.authenticator_class == "climpy.deploy.hub.ClimpyNativeAuthenticator"
     assert c.ClimpyNativeAuthenticator.open_signup is False
     assert c.Authenticator.admin_users == {"teacher", "ta"}
     [culler] = c.JupyterHub.services
@@ -82,7 +82,7 @@ def test_network_is_loopback_with_ports_chosen_at_start(hub_env):
 def test_students_run_the_world_readable_env_at_the_start_notebook(hub_env):
     c = load_config()
     env = Path(hub_env["CLIMPY_HUB_ENV"])
-    assert c.JupyterHub.spawner_class == "climpy.hub.ClimpySpawner"
+    assert c.JupyterHub.spawner_class == "climpy.deploy.hub.ClimpySpawner"
     assert c.Spawner.cmd == [str(env / "bin" / "jupyterhub-singleuser")]
     assert c.Spawner.default_url == "/lab/tree/climpy/notebooks/00_start_here.ipynb"
     assert c.Spawner.environment["PATH"].startswith(str(env / "bin"))
@@ -195,7 +195,7 @@ def test_ldap_mode_maps_the_url_groups_and_admin_groups(hub_env, monkeypatch):
 
 
 def test_ldap_url_parsing():
-    from climpy.hub import ldap_server
+    from climpy.deploy.hub import ldap_server
 
     assert ldap_server("ldap://127.0.0.1:3890") == {
         "server_address": "127.0.0.1",
@@ -362,7 +362,7 @@ def test_sync_property_student_edits_survive_and_the_rest_follows_the_course(tmp
 
 
 def test_default_gitconfig_is_written_once_and_never_over_the_students(tmp_path):
-    from climpy.hub import write_default_gitconfig
+    from climpy.deploy.hub import write_default_gitconfig
 
     uid, gid = os.getuid(), os.getgid()
     assert write_default_gitconfig(tmp_path, "alice", "alice@climpy-hub.invalid", uid=uid, gid=gid)
@@ -390,7 +390,7 @@ def test_course_clone_is_pulled_without_clobbering_the_students_work(tmp_path):
     """nbgitpuller's rules on a real clone: edits kept, course updates arrive, deleted files return."""
     import sys
 
-    from climpy.hub import sync_course_repo, update_course_mirror
+    from climpy.deploy.hub import sync_course_repo, update_course_mirror
 
     course = tmp_path / "course"
     (course / "notebooks").mkdir(parents=True)
@@ -431,7 +431,7 @@ def test_course_clone_is_pulled_without_clobbering_the_students_work(tmp_path):
 
 
 def test_student_cgroups_v1_and_v2_files(tmp_path):
-    from climpy.hub import student_cgroups
+    from climpy.deploy.hub import student_cgroups
 
     v1 = tmp_path / "v1"
     (v1 / "memory").mkdir(parents=True)

@@ -16,7 +16,7 @@ import pytest
 import slapd
 from hubharness import LiveHub, browser_login
 
-from climpy.hub import free_port
+from climpy.deploy.hub import free_port
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ import pytest
 import requests
 from hubharness import LiveHub
 
-from climpy.hub import free_port
+from climpy.deploy.hub import free_port
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 import requests
 
-from climpy.hub import free_port
+from climpy.deploy.hub import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

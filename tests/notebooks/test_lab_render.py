@@ -6,7 +6,7 @@ notebook that embeds an editor, runs all cells from the page (Run > Run All Cell
 kernel is done. The test asserts that no cell raised and that the editor drew: a Bokeh canvas with
 non-blank pixels. A screenshot of each page is kept in the artifacts folder.
 
-The kernels get the offline-render settings from the venv's kernelspec (``python -m climpy._jupyter``,
+The kernels get the offline-render settings from the venv's kernelspec (``python -m climpy.deploy.jupyter``,
 run by the set-up script); without them Panel's outputs stay empty offline (PLATFORM.md).
 """
 
@@ -61,7 +61,7 @@ def lab(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not found (apt-get install -y chromium)")
     if not _kernel_is_offline_ready():
-        pytest.skip("the python3 kernelspec lacks the offline-render env: run python -m climpy._jupyter")
+        pytest.skip("the python3 kernelspec lacks the offline-render env: python -m climpy.deploy.jupyter")
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns("*.nc", "_*.py"))
     shutil.copy(ROOT / "pipeline.yaml", root / "pipeline.yaml")

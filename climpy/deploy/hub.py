@@ -15,7 +15,7 @@ The two hub classes are built on first attribute access (module ``__getattr__``)
 in ``__all__``.
 
 Only ``jupyterhub_config.py`` imports this module; JupyterHub itself is imported lazily so that
-``import climpy.hub`` works without the ``hub`` extra.
+``import climpy.deploy.hub`` works without the ``hub`` extra.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def ensure_unix_user(username: str, *, home_mode: int = 0o700, uid_min: int = UI
     if not _UNIX_NAME.match(username) or len(username) > _MAX_UNIX_NAME:
         raise InputError(
             f"hub user: {username!r} is not a valid Unix user name; "
-            "map hub names with climpy.hub.unix_username()"
+            "map hub names with climpy.deploy.hub.unix_username()"
         )
     try:
         entry = pwd.getpwnam(username)
@@ -871,7 +871,7 @@ def _spawner_base() -> Any:
         from jupyterhub.spawner import LocalProcessSpawner
     except ImportError as err:  # pragma: no cover - the hub extra is missing
         raise MissingDependencyError(
-            "climpy.hub needs JupyterHub; install it with `pip install climpy[hub]`"
+            "climpy.deploy.hub needs JupyterHub; install it with `pip install climpy[hub]`"
         ) from err
     return LocalProcessSpawner
 
@@ -1118,7 +1118,7 @@ _LAZY = {"ClimpySpawner": _make_spawner_class, "ClimpyNativeAuthenticator": _mak
 
 
 def __getattr__(name: str) -> Any:
-    # Hub classes are built on first access so that importing climpy.hub needs no JupyterHub.
+    # Hub classes are built on first access so that importing climpy.deploy.hub needs no JupyterHub.
     if name in _LAZY:
         cls = _LAZY[name]()
         globals()[name] = cls

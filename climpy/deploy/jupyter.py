@@ -7,7 +7,7 @@ the kernel gets ``PANEL_INLINE=true`` and ``HOLOVIEWSRC`` pointing at
 :file:`climpy/editors/holoviewsrc.py`, which HoloViews executes at import and which sets
 ``notebook_extension.inline = True``. See /work/shared/PLATFORM.md ("Panel in JupyterLab offline").
 
-Run ``python -m climpy._jupyter [--prefix PREFIX]`` (the project's setup script does).
+Run ``python -m climpy.deploy.jupyter [--prefix PREFIX]`` (the project's setup script does).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ __all__ = ["HOLOVIEWSRC", "disable_announcements", "install_kernel", "kernel_env
 logger = logging.getLogger(__name__)
 
 #: The rc file HoloViews runs at import in climpy kernels (shipped in the package, world-readable).
-HOLOVIEWSRC = Path(__file__).resolve().parent / "editors" / "holoviewsrc.py"
+HOLOVIEWSRC = Path(__file__).resolve().parents[1] / "editors" / "holoviewsrc.py"
 
 #: The JupyterLab plugin that shows the "news / updates" toast (it fetches from the internet).
 ANNOUNCEMENTS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
@@ -72,8 +72,13 @@ def install_kernel(prefix: str | os.PathLike[str] = sys.prefix, *, name: str = "
         except json.JSONDecodeError:
             logger.warning("%s: unreadable kernelspec replaced", path)
     python = prefix / "bin" / "python"
-    spec["argv"] = [str(python if python.exists() else Path(sys.executable)), "-m", "ipykernel_launcher",
-                    "-f", "{connection_file}"]
+    spec["argv"] = [
+        str(python if python.exists() else Path(sys.executable)),
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+    ]
     spec.setdefault("display_name", "Python 3 (ipykernel)")
     spec["language"] = "python"
     spec.setdefault("metadata", {"debugger": True})
@@ -108,8 +113,10 @@ def disable_announcements(prefix: str | os.PathLike[str] = sys.prefix) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: ``python -m climpy._jupyter [--prefix PREFIX]``."""
-    parser = argparse.ArgumentParser(prog="python -m climpy._jupyter", description=__doc__.splitlines()[0])
+    """Command-line entry: ``python -m climpy.deploy.jupyter [--prefix PREFIX]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m climpy.deploy.jupyter", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--prefix", default=sys.prefix, help="environment to configure (default: this one)")
     args = parser.parse_args(argv)
     kernel = install_kernel(args.prefix)
