@@ -1,8 +1,9 @@
 """Git mode on a real hub: each student's home holds a clone of the course, and they can push their work.
 
-The course repository is made by the test (the real start notebook, pipeline.yaml, .gitattributes);
+The course repository is made by the test (the real notebooks, pipeline.yaml, .gitattributes);
 the hub serves it through its world-readable mirror. A student, through their server's kernel API,
-runs the start notebook from the clone, commits a change to it and pushes it to a bare repository
+runs the start notebook and the whole pipeline (20_full_pipeline, every step) from the clone, commits a
+change to a notebook and pushes it to a bare repository
 standing in for their fork; a course update then reaches them at the next spawn without touching
 their change.
 """
@@ -23,6 +24,7 @@ pytestmark = [pytest.mark.hub, pytest.mark.slow]
 
 PASSWORD = "paleo-git-workshop-2026"
 NB = "notebooks/00_start_here.ipynb"
+NB20 = "notebooks/20_full_pipeline.ipynb"
 
 
 def git(*args, cwd):
@@ -35,7 +37,8 @@ def git_hub(hub_ready, course_notebooks):
     workdir = Path(tempfile.mkdtemp(prefix="climpy-hub-test-"))
     course = workdir / "course"
     (course / "notebooks").mkdir(parents=True)
-    shutil.copy(course_notebooks / "00_start_here.ipynb", course / NB)
+    for nb in course_notebooks.glob("*.ipynb"):  # the whole course: 20_full_pipeline runs every step
+        shutil.copy(nb, course / "notebooks" / nb.name)
     for name in ("pipeline.yaml", ".gitattributes"):
         shutil.copy(ROOT / name, course / name)
     git("init", "-q", "-b", "main", cwd=course)
@@ -78,6 +81,9 @@ def sh(*cmd):
     return p.stdout
 # run the start notebook from the clone, as the student
 sh("papermill", "-k", "python3", "--cwd", "notebooks", {NB!r}, os.path.expanduser("~/run-00.ipynb"))
+# and the whole pipeline through its notebook (every step, not the lesson's default of one)
+sh("papermill", "-k", "python3", "--cwd", "notebooks", "-y", "steps: []", "-p", "project_dir",
+   os.path.expanduser("~/project"), {NB20!r}, os.path.expanduser("~/run-20.ipynb"))
 # change the notebook: a new cell with an output (nbstripout must keep it out of the commit)
 nb = json.load(open({NB!r}))
 nb["cells"].append({{"cell_type": "code", "id": "erin-1", "metadata": {{}}, "execution_count": 1,
@@ -91,13 +97,20 @@ sh("git", "push", "-q", "fork", "HEAD:my-exercise")
 print(sh("git", "--git-dir", os.path.expanduser("~/fork.git"), "log", "--format=%an|%s", "my-exercise"))
 print(sh("git", "--git-dir", os.path.expanduser("~/fork.git"), "show", "my-exercise:" + {NB!r}))
 """
-    out = run_in_kernel(f"{git_hub.url}/user/erin", token, code, timeout=300)
+    out = run_in_kernel(f"{git_hub.url}/user/erin", token, code, timeout=600)
     assert out["error"] is None, out
     log, _, pushed = out["stdout"].partition("\n")
     assert log.splitlines() == ["erin|my routing exercise"]  # the hub's default identity
     assert "my exercise" in pushed and "SECRET-OUTPUT" not in pushed  # outputs stripped on commit
-    ran = json.loads((home / "run-00.ipynb").read_text())
-    assert not any(o.get("output_type") == "error" for c in ran["cells"] for o in c.get("outputs", []))
+    for name in ("run-00.ipynb", "run-20.ipynb"):
+        ran = json.loads((home / name).read_text())
+        assert not any(o.get("output_type") == "error" for c in ran["cells"] for o in c.get("outputs", []))
+    text = "".join("".join(o.get("text", "")) for c in ran["cells"] for o in c.get("outputs", []))
+    assert "ok in" in text and "statuses: ['up-to-date']" in text, text[-2000:]
+    # every step's outputs are in the student's project, owned by the student
+    made = sorted((home / "project" / "outputs").glob("*/*.nc"))
+    assert {p.parent.name for p in made} >= {"routing", "bathymetry", "heatflow", "weights"}, made
+    assert all(p.stat().st_uid == pwd.getpwnam(git_hub.unix_name("erin")).pw_uid for p in made)
     # The course moves on; the next spawn pulls it and keeps the student's change.
     (git_hub.course / "NEWS.md").write_text("week 2\n")
     git("add", ".", cwd=git_hub.course)
