@@ -13,6 +13,11 @@ Every variable a science step returns carries the same provenance attributes, st
 
 Write no other provenance attributes. The pipeline adds its own (step key, input hashes) to the
 files it writes.
+
+Every NetCDF file climpy writes (:func:`climpy.io.write_netcdf`, and each output of a pipeline step)
+also carries the CF global attributes ``Conventions`` (:data:`CF_CONVENTIONS`) and ``history``: one
+line per program that made or changed it, ``<ISO time>: climpy <version>: <command>``, newest first
+as NCO and CDO write it (:func:`history_line`, :func:`cf_attrs`).
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from typing import Any
 
 from climpy import __version__
 
-__all__ = ["PROVENANCE_ATTRS", "provenance"]
+__all__ = ["CF_CONVENTIONS", "PROVENANCE_ATTRS", "cf_attrs", "history_line", "provenance"]
 
 #: The attributes :func:`provenance` writes.
 PROVENANCE_ATTRS = ("provenance", "climpy_version", "method")
+#: The CF version written in the ``Conventions`` global attribute of every NetCDF output.
+CF_CONVENTIONS = "CF-1.8"
 
 
 def provenance(
@@ -54,3 +61,50 @@ def provenance(
     if method is not None:
         attrs["method"] = method
     return attrs
+
+
+def history_line(command: str, time: str) -> str:
+    """One ``history`` line: ``"<time>: climpy <version>: <command>"``.
+
+    Parameters
+    ----------
+    command : str
+        The command line, function or pipeline step that made or changed the file.
+    time : str
+        ISO 8601 UTC time (``2026-01-31T12:00:00Z``).
+    """
+    return f"{time}: climpy {__version__}: {command}"
+
+
+def cf_attrs(attrs: Mapping[str, Any], line: str) -> dict[str, str]:
+    """``Conventions`` and ``history`` global attributes to set on a file whose attributes are ``attrs``.
+
+    ``Conventions`` gains :data:`CF_CONVENTIONS` unless it already names a CF version (other
+    conventions it lists are kept, comma-separated as CF asks when a name holds a blank).
+    ``line`` goes on top of the existing ``history`` (newest first, as NCO and CDO write it),
+    unless it already is the top line (re-writing with the same command and time adds nothing,
+    so the bytes stay identical).
+
+    Parameters
+    ----------
+    attrs : mapping
+        The current global attributes (not modified).
+    line : str
+        The new history line (see :func:`history_line`).
+
+    Returns
+    -------
+    dict
+        ``Conventions`` and ``history``.
+
+    Examples
+    --------
+    >>> cf_attrs({"Conventions": "GDT 1.2"}, "t: x")["Conventions"]
+    'CF-1.8, GDT 1.2'
+    """
+    conv = str(attrs.get("Conventions", "") or "").strip()
+    if "CF-" not in conv:
+        conv = f"{CF_CONVENTIONS}, {conv}" if conv else CF_CONVENTIONS
+    old = str(attrs.get("history", "") or "")
+    history = old if old.split("\n", 1)[0] == line else (f"{line}\n{old}" if old else line)
+    return {"Conventions": conv, "history": history}

@@ -91,6 +91,8 @@ if [ "$want_test" = 1 ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v cdo >/dev/null 2>&1 || missing+=(cdo)
+  # ncdump -h: the pipeline tests read the CF Conventions and history of every NetCDF output with it
+  command -v ncdump >/dev/null 2>&1 || missing+=(netcdf-bin)
   # the class hub's tests: a real LDAP directory (slapd, ldap-utils); systemd-analyze and logrotate check
   # the service files of scripts/hub.sh --install-service
   [ -x /usr/sbin/slapd ] || missing+=(slapd)

@@ -5,7 +5,9 @@ text and bytes through :func:`write_bytes`): a temporary file in the target fold
 fsynced, then ``os.replace``-d over the target, so a reader never sees a half-written file and a
 failure leaves the previous file intact. The encoding is fixed (zlib level 4, shuffle, no
 ``_FillValue`` on coordinates or on variables without missing values) and the global attributes
-carry the climpy version, the creation time and the command or function that produced the file.
+carry the climpy version, the creation time and the command or function that produced the file,
+the CF ``Conventions`` (:data:`CF_CONVENTIONS`) and a ``history`` line (``<time>: climpy <version>:
+<command>``), newest first as NCO and CDO write it, above the history the data already had.
 Re-writing identical data with the same creation time gives identical bytes, so content hashes of
 outputs are stable (set ``SOURCE_DATE_EPOCH`` or pass ``creation_time`` for that).
 """
@@ -28,13 +30,17 @@ import xarray as xr
 from climpy import __version__
 from climpy._typing import PathLike
 from climpy.exceptions import InputError
+from climpy.provenance import CF_CONVENTIONS, cf_attrs, history_line
 
 __all__ = [
+    "CF_CONVENTIONS",
     "COMPLEVEL",
     "FILL_VALUE",
     "atomic_output",
     "check_output_path",
+    "cf_attrs",
     "default_encoding",
+    "history_line",
     "provenance_attrs",
     "write_bytes",
     "write_netcdf",
@@ -163,7 +169,7 @@ def write_netcdf(
     encoding : mapping, optional
         Per-variable overrides merged over :func:`default_encoding`.
     command : str, optional
-        Provenance ``source`` attribute (default: the running command line).
+        Provenance ``source`` attribute and ``history`` line (default: the running command line).
     creation_time : datetime or str, optional
         Provenance ``date_created`` (default ``$SOURCE_DATE_EPOCH`` or now); fix it for identical bytes.
     option_name : str
@@ -185,7 +191,9 @@ def write_netcdf(
     for v in out.variables.values():
         v.encoding = {}
     out.encoding = {}  # no unlimited dims or source carried over from a read: same bytes for same data
-    out.attrs = {**ds.attrs, **provenance_attrs(command=command, creation_time=creation_time)}
+    prov = provenance_attrs(command=command, creation_time=creation_time)
+    line = history_line(prov["source"], prov["date_created"])
+    out.attrs = {**ds.attrs, **prov, **cf_attrs(ds.attrs, line)}
     enc = default_encoding(out)
     for name, over in (encoding or {}).items():
         enc.setdefault(name, {}).update(over)

@@ -179,15 +179,26 @@ def _error_cell(nb_path: Path) -> tuple[int | None, str, str]:
     return None, "", ""
 
 
-def _stamp_provenance(path: Path, attrs: dict[str, str]) -> bool:
-    """Add provenance global attributes to a NetCDF file in place; False if it is not NetCDF."""
+def _stamp_provenance(path: Path, attrs: dict[str, str], command: str = "") -> bool:
+    """Add provenance, CF ``Conventions`` and a ``history`` line to a NetCDF file in place.
+
+    ``command`` names what made the file (the pipeline step) in the ``history`` line; the time is
+    ``$SOURCE_DATE_EPOCH`` if set, else now. Returns False if the file is not NetCDF.
+    """
     try:
         import netCDF4
     except ImportError:  # pragma: no cover - netCDF4 is a core dependency
         return False
+    from climpy.provenance import cf_attrs, history_line
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch) if epoch.isdigit() else None))
     try:
         with netCDF4.Dataset(path, "a") as ds:
             ds.setncatts(attrs)
+            if command:
+                old = {k: ds.getncattr(k) for k in ds.ncattrs()}
+                ds.setncatts(cf_attrs(old, history_line(command, stamp)))
     except OSError:
         return False
     return True
@@ -333,6 +344,7 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     task : dict
         ``notebook``, ``workdir`` (private folder), ``parameters`` (all injected values),
         ``outputs`` (param -> file name), ``kernel``, ``provenance`` (attrs to stamp),
+        ``history`` (what made the outputs, for their CF ``history`` line),
         ``progress`` (cell progress bar), ``timeout`` (seconds per cell or None), ``views``
         (run the cells tagged ``view`` too; default False), ``spare`` (start the next kernel
         while this step runs; default True).
@@ -403,7 +415,7 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     for param, name in task["outputs"].items():
         f = work / name
         if f.suffix in (".nc", ".nc4", ".netcdf"):
-            _stamp_provenance(f, prov)
+            _stamp_provenance(f, prov, task.get("history", ""))
         artifacts[param] = [name, sha256_file(f), f.stat().st_size]
     (work / PROVENANCE_NAME).write_text(
         json.dumps(

@@ -13,7 +13,8 @@ Provenance: the engine stamps global attributes on every NetCDF output after the
 the private work folder (so the stamp is as atomic as the store commit): ``climpy_version``,
 ``climpy_pipeline``, ``climpy_step``, ``climpy_step_key``, ``climpy_notebook``,
 ``climpy_notebook_sha256``, ``climpy_parameters``, ``climpy_inputs``, ``climpy_edits`` and
-``climpy_modules`` (the last four as JSON). Every build also has a ``provenance.json`` with the same
+``climpy_modules`` (the last four as JSON), plus the CF ``Conventions`` and a ``history`` line
+naming the pipeline, step and key. Every build also has a ``provenance.json`` with the same
 content plus the output hashes, whatever the output format.
 
 Fan-out (``over``/``grid``): the pipeline is expanded once per member (each file matched by a
@@ -638,6 +639,7 @@ def _execute(
                     "outputs": s.outputs,
                     "kernel": pipe.kernel,
                     "provenance": prov,
+                    "history": f"pipeline {pipe.name}: step {node.id} (key {key[:12]})",
                     "progress": progress and jobs == 1,
                     "timeout": cell_timeout,
                     "views": views,

@@ -61,6 +61,23 @@ def test_rewrite_identical_bytes(tmp_path):
     assert _sha(c) == _sha(a)
 
 
+def test_cf_conventions_and_history_newest_first(tmp_path):
+    ds = _ds()
+    ds.attrs["Conventions"] = "GDT 1.2"  # a legacy convention is kept, CF named first
+    a = write_netcdf(ds, tmp_path / "a.nc", command="climpy route in.nc", creation_time=FIXED)
+    with xr.open_dataset(a) as back:
+        assert back.attrs["Conventions"] == "CF-1.8, GDT 1.2"
+        assert back.attrs["history"] == f"{FIXED}: climpy {__version__}: climpy route in.nc"
+        b = write_netcdf(back.load(), tmp_path / "b.nc", command="climpy pft a.nc", creation_time=FIXED)
+    with netCDF4.Dataset(b) as nc:
+        assert nc.Conventions == "CF-1.8, GDT 1.2"
+        assert nc.history.splitlines() == [
+            f"{FIXED}: climpy {__version__}: climpy pft a.nc",
+            f"{FIXED}: climpy {__version__}: climpy route in.nc",
+        ]
+    assert "history" not in ds.attrs  # the input is never mutated
+
+
 def test_source_date_epoch_sets_creation_time(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     p = write_netcdf(_ds(), tmp_path / "a.nc")

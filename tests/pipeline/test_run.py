@@ -9,6 +9,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import netCDF4
@@ -42,6 +43,14 @@ STEPS = {
         "outputs": {"out_path": "d.txt"},
     },
 }
+
+
+def _ncdump_h(path: Path) -> str:
+    """``ncdump -h path`` (the netcdf-bin tool NCO/CDO users read headers with)."""
+    exe = shutil.which("ncdump")
+    if exe is None:
+        pytest.skip("ncdump (Debian netcdf-bin, installed by scripts/setup.sh --test) is not installed")
+    return subprocess.run([exe, "-h", str(path)], check=True, capture_output=True, text=True).stdout
 
 
 def _ran(result) -> set[str]:
@@ -171,6 +180,13 @@ def test_failure_semantics_and_provenance(project):
     assert json.loads(attrs["climpy_parameters"]) == {"scale": 2.0}
     prov = json.loads((project / "outputs" / "nc" / "provenance.json").read_text())
     assert prov["climpy_step_key"] == st["nc"].key and prov["outputs"]["out_path"]["file"] == "field.nc"
+    # CF: `ncdump -h` of every NetCDF output shows Conventions and a history line naming the step
+    ncs = sorted((project / "outputs").rglob("*.nc"))
+    assert ncs
+    for nc in ncs:
+        header = _ncdump_h(nc)
+        assert ':Conventions = "CF-1.8"' in header, header
+        assert f"climpy {climpy.__version__}: pipeline test: step nc (key {st['nc'].key[:12]})" in header
     # a re-run retries only the failed step; the blocked one stays blocked
     r2 = run_pipeline(pipe, project=project)
     assert r2.kernels_started == 1 and {s.node: s.status for s in r2.steps}["after"] == "blocked"
