@@ -22,12 +22,14 @@ as NCO and CDO write it (:func:`history_line`, :func:`cf_attrs`).
 
 from __future__ import annotations
 
+import os
+import time as _time
 from collections.abc import Mapping
 from typing import Any
 
 from climpy import __version__
 
-__all__ = ["CF_CONVENTIONS", "PROVENANCE_ATTRS", "cf_attrs", "history_line", "provenance"]
+__all__ = ["CF_CONVENTIONS", "PROVENANCE_ATTRS", "cf_attrs", "history_line", "history_time", "provenance"]
 
 #: The attributes :func:`provenance` writes.
 PROVENANCE_ATTRS = ("provenance", "climpy_version", "method")
@@ -61,6 +63,12 @@ def provenance(
     if method is not None:
         attrs["method"] = method
     return attrs
+
+
+def history_time() -> str:
+    """Now in ISO 8601 UTC, or ``$SOURCE_DATE_EPOCH`` when set (reproducible builds: same bytes)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(int(epoch) if epoch.isdigit() else None))
 
 
 def history_line(command: str, time: str) -> str:

@@ -179,20 +179,20 @@ def _error_cell(nb_path: Path) -> tuple[int | None, str, str]:
     return None, "", ""
 
 
-def _stamp_provenance(path: Path, attrs: dict[str, str], command: str = "") -> bool:
+def _stamp_provenance(path: Path, attrs: dict[str, str], command: str = "", stamp: str = "") -> bool:
     """Add provenance, CF ``Conventions`` and a ``history`` line to a NetCDF file in place.
 
-    ``command`` names what made the file (the pipeline step) in the ``history`` line; the time is
-    ``$SOURCE_DATE_EPOCH`` if set, else now. Returns False if the file is not NetCDF.
+    ``command`` names what made the file (the pipeline step) in the ``history`` line, at time
+    ``stamp`` (ISO 8601; default :func:`climpy.provenance.history_time`). Returns False if the file
+    is not NetCDF.
     """
     try:
         import netCDF4
     except ImportError:  # pragma: no cover - netCDF4 is a core dependency
         return False
-    from climpy.provenance import cf_attrs, history_line
+    from climpy.provenance import cf_attrs, history_line, history_time
 
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch) if epoch.isdigit() else None))
+    stamp = stamp or history_time()
     try:
         with netCDF4.Dataset(path, "a") as ds:
             ds.setncatts(attrs)
@@ -344,7 +344,8 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     task : dict
         ``notebook``, ``workdir`` (private folder), ``parameters`` (all injected values),
         ``outputs`` (param -> file name), ``kernel``, ``provenance`` (attrs to stamp),
-        ``history`` (what made the outputs, for their CF ``history`` line),
+        ``history`` and ``history_time`` (what made the outputs and when, for their CF ``history``
+        line),
         ``progress`` (cell progress bar), ``timeout`` (seconds per cell or None), ``views``
         (run the cells tagged ``view`` too; default False), ``spare`` (start the next kernel
         while this step runs; default True).
@@ -415,7 +416,7 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
     for param, name in task["outputs"].items():
         f = work / name
         if f.suffix in (".nc", ".nc4", ".netcdf"):
-            _stamp_provenance(f, prov, task.get("history", ""))
+            _stamp_provenance(f, prov, task.get("history", ""), task.get("history_time", ""))
         artifacts[param] = [name, sha256_file(f), f.stat().st_size]
     (work / PROVENANCE_NAME).write_text(
         json.dumps(

@@ -43,7 +43,15 @@ from climpy import __version__
 from climpy._typing import PathLike
 from climpy.exceptions import PipelineError, StepFailedError
 from climpy.pipeline import executors as _executors
-from climpy.pipeline.hashing import KEY_SCHEMA, module_hashes, notebook_hash, step_key
+from climpy.pipeline.hashing import (
+    KEY_SCHEMA,
+    DistributionVersions,
+    environment,
+    module_hashes,
+    notebook_hash,
+    step_key,
+    third_party_imports,
+)
 from climpy.pipeline.spec import (
     SAMPLE_PREFIX,
     Pipeline,
@@ -55,6 +63,7 @@ from climpy.pipeline.spec import (
     validate,
 )
 from climpy.pipeline.store import EXECUTED_NAME, Artifact, Store
+from climpy.provenance import history_time
 
 __all__ = ["Node", "RunResult", "StepResult", "expand", "pipeline_status", "run_pipeline"]
 
@@ -252,8 +261,9 @@ class _Runner:
         self.store = store
         self.run_id = run_id
         self.dry_run = dry_run
-        self._nb_cache: dict[Path, tuple[str, dict[str, str]]] = {}
+        self._nb_cache: dict[Path, tuple[str, dict[str, str], dict | None]] = {}
         self._input_cache: dict[str, Path] = {}
+        self._dists = DistributionVersions()
 
     def log(self, level: int, node: str, msg: str, *args: Any) -> None:
         logger.log(
@@ -263,9 +273,14 @@ class _Runner:
             extra={"run_id": self.run_id, "step": node},
         )
 
-    def notebook_info(self, nb: Path) -> tuple[str, dict[str, str]]:
+    def notebook_info(self, nb: Path) -> tuple[str, dict[str, str], dict | None]:
+        """Notebook hash, climpy module hashes and environment fingerprint (None if not tracked)."""
         if nb not in self._nb_cache:
-            self._nb_cache[nb] = (notebook_hash(nb), module_hashes(nb, root=self.module_root))
+            env = None
+            if self.pipe.track_environment:
+                mods = third_party_imports(nb, root=self.module_root)
+                env = environment(mods, distributions=self._dists)
+            self._nb_cache[nb] = (notebook_hash(nb), module_hashes(nb, root=self.module_root), env)
         return self._nb_cache[nb]
 
     def external(self, value: str) -> Path:
@@ -291,7 +306,7 @@ class _Runner:
     ) -> tuple[dict, dict[str, Any], dict]:
         """Components, injected path parameters, and edit records of a ready node."""
         s = pipe.steps[node.step]
-        nb_hash, mods = self.notebook_info(s.notebook)
+        nb_hash, mods, env = self.notebook_info(s.notebook)
         in_hashes: dict[str, str] = {}
         inject: dict[str, Any] = {}
         ups = {u.split("/")[-1]: u for u in node.upstream}
@@ -320,6 +335,8 @@ class _Runner:
             "outputs": s.outputs,
             "modules": mods,
         }
+        if env is not None:
+            comps["environment"] = env
         return comps, inject, edits
 
 
@@ -640,6 +657,8 @@ def _execute(
                     "kernel": pipe.kernel,
                     "provenance": prov,
                     "history": f"pipeline {pipe.name}: step {node.id} (key {key[:12]})",
+                    # the parent's clock (or $SOURCE_DATE_EPOCH): the same on every executor
+                    "history_time": history_time(),
                     "progress": progress and jobs == 1,
                     "timeout": cell_timeout,
                     "views": views,

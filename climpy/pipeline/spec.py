@@ -4,6 +4,7 @@ A pipeline is a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file::
 
     name: ipsl-boundary-conditions
     kernel: python3                  # optional, the Jupyter kernel every step uses
+    track_environment: true          # optional: package versions enter the step keys (default true)
     inputs:                          # named external input files
       topo: sample:1.0               # a path, or "sample:<resolution>[:<seed>]" (climpy.sample)
     steps:
@@ -74,7 +75,7 @@ def parse_sample(value: str) -> tuple[float, int]:
 
 
 _STEP_KEYS = {"notebook", "parameters", "inputs", "outputs", "edits", "description"}
-_TOP_KEYS = {"name", "kernel", "inputs", "steps", "description"}
+_TOP_KEYS = {"name", "kernel", "inputs", "steps", "description", "track_environment"}
 
 
 class SpecError(PipelineError, InputError):
@@ -141,6 +142,10 @@ class Pipeline:
         Steps in file order.
     kernel : str
         Jupyter kernel name used for every step.
+    track_environment : bool
+        Whether the Python and package versions a step's code imports enter its key (default
+        True; ``track_environment: false`` in the file turns it off, at the user's risk: an
+        upgraded numba or xarray then leaves old outputs "up to date").
     """
 
     name: str
@@ -148,6 +153,7 @@ class Pipeline:
     inputs: dict[str, str]
     steps: dict[str, Step]
     kernel: str = "python3"
+    track_environment: bool = True
 
     def order(self) -> list[str]:
         """Return step names in a deterministic topological order (upstream first)."""
@@ -244,6 +250,9 @@ def load_pipeline(path: PathLike) -> Pipeline:
             outputs={str(k): str(v) for k, v in (raw.get("outputs") or {}).items()},
             edits={str(k): str(v) for k, v in (raw.get("edits") or {}).items()},
         )
+    track = data.get("track_environment", True)
+    if not isinstance(track, bool):
+        problems.append(f"{p}: 'track_environment' must be true or false, not {track!r}")
     if problems:
         raise SpecError("invalid pipeline:\n  " + "\n  ".join(problems))
     return Pipeline(
@@ -252,6 +261,7 @@ def load_pipeline(path: PathLike) -> Pipeline:
         inputs={str(k): str(v) for k, v in inputs.items()},
         steps=steps,
         kernel=str(data.get("kernel") or "python3"),
+        track_environment=bool(track),
     )
 
 

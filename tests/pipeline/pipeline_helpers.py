@@ -15,9 +15,14 @@ NOTEBOOKS = Path(__file__).parent / "notebooks"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_pipeline(project: Path, steps: dict, inputs: dict | None = None, name: str = "test") -> Path:
-    """Write ``project/pipeline.yaml``; notebook names are resolved in tests/pipeline/notebooks."""
-    spec = {"name": name, "inputs": inputs or {}, "steps": {}}
+def write_pipeline(
+    project: Path, steps: dict, inputs: dict | None = None, name: str = "test", **top: object
+) -> Path:
+    """Write ``project/pipeline.yaml``; notebook names are resolved in tests/pipeline/notebooks.
+
+    ``top`` adds top-level keys (``track_environment=False``).
+    """
+    spec = {"name": name, **top, "inputs": inputs or {}, "steps": {}}
     for step, s in steps.items():
         s = dict(s)
         s["notebook"] = str(NOTEBOOKS / s["notebook"])

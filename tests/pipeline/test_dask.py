@@ -30,7 +30,8 @@ def _fanout_project(root):
     return write_pipeline(root, STEPS, {"x": "in.txt"})
 
 
-def test_dask_matches_local_on_a_fanout_batch(tmp_path):
+def test_dask_matches_local_on_a_fanout_batch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # the time of the CF history line: reproducible bytes
     results = {}
     for executor in ("local", "dask"):
         proj = tmp_path / executor

@@ -14,10 +14,12 @@ from pipeline_helpers import NOTEBOOKS
 from climpy.pipeline.hashing import (
     climpy_imports,
     diff_components,
+    environment,
     module_hashes,
     notebook_hash,
     sha256_file,
     step_key,
+    third_party_imports,
 )
 
 
@@ -122,3 +124,38 @@ def test_step_key_ignores_mapping_order(params):
     b = {"inputs": {"x": "h"}, "parameters": dict(reversed(list(params.items())))}
     assert step_key(a) == step_key(b)
     assert step_key({**a, "inputs": {"x": "other"}}) != step_key(a)
+
+
+def test_third_party_imports_follow_climpy_modules_and_skip_the_stdlib(tmp_path):
+    root = _pkg(tmp_path)  # climpy.geo imports numpy
+    (tmp_path / "nb.ipynb").write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "code", "source": "import os, json\n%time x = 1\nfrom climpy import geo"},
+                    {"cell_type": "code", "source": "def f():\n    import xarray.core\n"},
+                    {"cell_type": "markdown", "source": "import scipy"},
+                ]
+            }
+        )
+    )
+    # xarray implies its NetCDF backend; os/json are stdlib; markdown is not code
+    assert third_party_imports(tmp_path / "nb.ipynb", root=root) == {"numpy", "xarray", "netCDF4"}
+    env = environment({"numpy", "netCDF4", "not_an_installed_module"})
+    import netCDF4
+    import numpy
+
+    assert env["packages"] == {"numpy": numpy.__version__, "netCDF4": netCDF4.__version__}
+    assert env["python"].count(".") == 2
+
+
+def test_environment_changes_are_reasons():
+    old = {"environment": {"python": "3.11.2", "packages": {"numba": "0.60.0", "numpy": "2.0.0"}}}
+    pkgs = {"numba": "0.61.0", "numpy": "2.0.0", "scipy": "1.1"}
+    new = {"environment": {"python": "3.11.2", "packages": pkgs}}
+    assert diff_components(old, new) == ["environment changed (numba 0.60.0 -> 0.61.0, scipy 1.1 added)"]
+    assert diff_components(old, {"environment": {**old["environment"], "python": "3.12.1"}}) == [
+        "environment changed (python 3.11.2 -> 3.12.1)"
+    ]
+    assert diff_components(old, {}) == ["environment changed (tracking turned off)"]
+    assert diff_components(old, old) == []
