@@ -1,4 +1,4 @@
-"""``climpy run``, ``climpy status``, ``climpy invalidate`` and ``climpy report``: the pipeline CLI.
+"""``climpy run``, ``status``, ``invalidate``, ``accept``, ``gc`` and ``report``: the pipeline CLI.
 
 Thin wrappers over :mod:`climpy.pipeline`; papermill, Dask and nbconvert are imported inside the
 commands only.
@@ -34,6 +34,16 @@ def _pipeline_path(pipeline: str | None, project: Path) -> Path:
     )
 
 
+_PIPELINE_SUFFIXES = (".yaml", ".yml", ".toml")
+
+
+def _split_args(args: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    """``[PIPELINE] [STEP]...``: the first argument is the pipeline file if it names one."""
+    if args and (Path(args[0]).suffix in _PIPELINE_SUFFIXES or Path(args[0]).is_file()):
+        return args[0], list(args[1:])
+    return None, list(args)
+
+
 _project_option = click.option(
     "--project",
     type=click.Path(file_okay=False, path_type=Path),
@@ -44,7 +54,7 @@ _project_option = click.option(
 
 
 @click.command("run")
-@click.argument("pipeline", required=False)
+@click.argument("args", nargs=-1, metavar="[PIPELINE] [STEP]...")
 @_project_option
 @click.option(
     "--set",
@@ -94,8 +104,9 @@ _project_option = click.option(
     show_default=True,
     help="Also run the notebook cells tagged `view` (maps, editors) so executed notebooks show figures.",
 )
+@click.option("--until", metavar="STEP", help="Run only STEP and the steps it needs (its ancestors).")
 def run_cmd(
-    pipeline,
+    args,
     project,
     overrides,
     over,
@@ -108,16 +119,19 @@ def run_cmd(
     progress,
     cell_timeout,
     views,
+    until,
 ):
-    """Run the pipeline: only steps whose inputs, parameters, edits or code changed re-run.
+    """Run the pipeline: only steps whose inputs, parameters, edits, code or environment changed re-run.
 
-    Prints a summary table (step, status, time, outputs) and where the outputs and the executed
-    notebooks are. Exits 1 if a step failed, is blocked or needs review.
+    With STEP arguments (or --until STEP), only those steps and the steps they need run. Prints a
+    summary table (step, status, time, outputs) and where the outputs and the executed notebooks
+    are. Exits 1 if a step failed, is blocked or needs review.
     """
     from climpy.pipeline.run import run_pipeline
 
     if scheduler and executor != "dask":
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
+    pipeline, targets = _split_args(args)
     path = _pipeline_path(pipeline, project)
     result = run_pipeline(
         path,
@@ -134,6 +148,8 @@ def run_cmd(
         cell_timeout=cell_timeout,
         argv=sys.argv,
         views=views,
+        targets=targets,
+        until=until,
     )
     click.echo(result.summary())
     if result.exit_code:
@@ -171,6 +187,31 @@ def invalidate_cmd(step, pipeline, project, downstream):
         click.echo(f"{name}: {len(keys)} build(s) dropped")
 
 
+@click.command("accept")
+@click.argument("args", nargs=-1, required=True, metavar="[PIPELINE] STEP...")
+@_project_option
+@click.option("--set", "overrides", multiple=True, metavar="STEP.PARAM=VALUE", help="As for `climpy run`.")
+def accept_cmd(args, project, overrides):
+    """Record the current outputs of STEP as up to date for its current inputs, without running it.
+
+    For a harmless change (a comment in the notebook, a parameter that does not change the result):
+    the next `climpy run` starts no kernel for STEP, and `climpy status` and the report say that
+    its outputs were accepted.
+    """
+    from climpy.pipeline.run import accept
+
+    pipeline, steps = _split_args(args)
+    if not steps:
+        raise click.UsageError("give the STEP(s) to accept, e.g. `climpy accept routing`")
+    path = _pipeline_path(pipeline, project)
+    done = accept(path, steps, project=project, overrides=overrides, argv=sys.argv)
+    for step, (source, key) in done.items():
+        if source is None:
+            click.echo(f"{step}: already up to date ({key[:12]})")
+        else:
+            click.echo(f"{step}: outputs of build {source[:12]} accepted as {key[:12]}")
+
+
 @click.command("report")
 @click.argument("run", default="last")
 @_project_option
@@ -204,4 +245,4 @@ def warm_cmd(pipeline, sample, jobs):
     click.echo(warm(_pipeline_path(pipeline, "."), sample=sample, jobs=jobs).summary())
 
 
-COMMANDS = [run_cmd, status_cmd, invalidate_cmd, report_cmd, warm_cmd]
+COMMANDS = [run_cmd, status_cmd, invalidate_cmd, accept_cmd, report_cmd, warm_cmd]

@@ -92,6 +92,18 @@ def descendants(graph: Mapping[str, Iterable[str]], node: str) -> set[str]:
     return seen
 
 
+def ancestors(graph: Mapping[str, Iterable[str]], node: str) -> set[str]:
+    """All nodes upstream of ``node`` (not including it): what it needs to run."""
+    seen: set[str] = set()
+    todo = [u for u in graph.get(node, []) if u in graph]
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(u for u in graph[n] if u in graph)
+    return seen
+
+
 def layers(graph: Mapping[str, Iterable[str]]) -> dict[str, int]:
     """Depth of each node: 0 for sources, else 1 + the deepest upstream (for drawing the DAG)."""
     depth: dict[str, int] = {}

@@ -30,6 +30,7 @@ _COLOURS = {
     "interrupted": "#d5a6bd",
     "running": "#9fc5e8",
     "would-run": "#ffe599",
+    "accepted": "#d9ead3",
 }
 
 _CSS = """
@@ -140,7 +141,7 @@ def write_report(run: str = "last", *, project: PathLike = ".", output: PathLike
                 rendered = _notebook_html(nb, out.parent / f"{s['node'].replace('/', '__')}.html")
                 links.append(f'<a href="{rel(rendered or nb)}">executed notebook</a>')
             outs = []
-            if s["key"] and s["status"] in ("ok", "up-to-date"):
+            if s["key"] and s["status"] in ("ok", "up-to-date", "accepted"):
                 for a in store.db.execute("SELECT name, size FROM artifacts WHERE key=?", (s["key"],)):
                     f = store.build_dir(s["key"]) / a["name"]
                     outs.append(f'<a href="{rel(f)}">{html.escape(a["name"])}</a> ({a["size"]} B)')

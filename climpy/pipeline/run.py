@@ -65,7 +65,16 @@ from climpy.pipeline.spec import (
 from climpy.pipeline.store import EXECUTED_NAME, Artifact, Store
 from climpy.provenance import history_time
 
-__all__ = ["Node", "RunResult", "StepResult", "expand", "pipeline_status", "run_pipeline"]
+__all__ = [
+    "Node",
+    "RunResult",
+    "StepResult",
+    "accept",
+    "expand",
+    "pipeline_status",
+    "run_pipeline",
+    "select_steps",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +151,7 @@ class RunResult:
             if s.status in ("failed", "needs-review") and s.error_name:
                 cell = f" cell {s.error_cell}" if s.error_cell is not None else ""
                 status += f" ({s.error_name}{cell})"
-            elif s.status in ("blocked", "would-run") and s.reason:
+            elif s.status in ("blocked", "would-run", "up-to-date") and s.reason:
                 status += f" ({s.reason})"
             outs = ", ".join(sorted(p.name for p in s.outputs.values())) or "-"
             rows.append((s.node, status, t, outs))
@@ -249,6 +258,31 @@ def expand(
         depth = layers({n.id: n.upstream for n in nodes})
         nodes.sort(key=lambda n: depth[n.id])
     return nodes, pipes
+
+
+def select_steps(pipe: Pipeline, targets: Sequence[str] = (), until: str | None = None) -> set[str] | None:
+    """Return the steps a run with targets runs: the targets (and ``until``) and their ancestors.
+
+    None (every step) when there is no target.
+
+    Raises
+    ------
+    SpecError
+        If a target is not a step of the pipeline.
+    """
+    from climpy.pipeline.dag import ancestors
+
+    wanted = [*targets, *([until] if until else [])]
+    if not wanted:
+        return None
+    unknown = [t for t in wanted if t not in pipe.steps]
+    if unknown:
+        raise SpecError(f"unknown step(s) {unknown}: the steps of {pipe.name} are {sorted(pipe.steps)}")
+    graph = {n: s.upstream for n, s in pipe.steps.items()}
+    chosen = set(wanted)
+    for t in wanted:
+        chosen |= ancestors(graph, t)
+    return chosen
 
 
 # ---------------------------------------------------------------------------- the runner
@@ -381,6 +415,8 @@ def run_pipeline(
     argv: Sequence[str] = (),
     module_root: PathLike | None = None,
     views: bool = False,
+    targets: Sequence[str] = (),
+    until: str | None = None,
 ) -> RunResult:
     """Run (or plan, with ``dry_run``) a pipeline in a project folder.
 
@@ -418,6 +454,10 @@ def run_pipeline(
     views : bool
         Also run the notebook cells tagged ``view`` (maps, editors), so the executed notebooks
         show figures; by default a batch run skips them (they compute nothing the outputs use).
+    targets : sequence of str
+        Run only these steps and what they need (their ancestors); default: every step.
+    until : str, optional
+        Run only this step and its ancestors (``--until``; combines with ``targets``).
 
     Returns
     -------
@@ -436,6 +476,9 @@ def run_pipeline(
     pipe = validate(_load(pipeline, proj, overrides), project=proj, check_files=not over)
     members = _members(pipe, over, grid, proj)
     nodes, pipes = expand(pipe, members)
+    chosen = select_steps(pipe, targets, until)
+    if chosen is not None:
+        nodes = [n for n in nodes if n.step in chosen]
     if members[0][0] is not None:  # fan-out overrides may name missing files or undeclared parameters
         for mp in pipes.values():
             validate(mp, project=proj)
@@ -623,7 +666,7 @@ def _execute(
                 arts = store.get_build(key)
                 if arts is not None:
                     pending.remove(node)
-                    finish_ok(node.id, key, arts, "up-to-date", None, None)
+                    finish_ok(node.id, key, arts, "up-to-date", None, None, _accepted_reason(store, key))
                     runner.log(logging.INFO, node.id, "up to date (%s)", key[:12])
                     progressed = True
                     continue
@@ -764,6 +807,15 @@ def _execute(
     return [results[n.id] for n in nodes], kernels
 
 
+def _accepted_reason(store: Store, key: str) -> str:
+    """Return why a build made by ``climpy accept`` is up to date (``""`` for a built one)."""
+    row = store.accepted(key)
+    if row is None:
+        return ""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(row["at"]))
+    return f"accepted with `climpy accept` on {when} (outputs of build {row['source_key'][:12]})"
+
+
 def _blocked_reason(up: StepResult) -> str:
     """Name the root cause: a step blocked by a blocked step inherits its reason."""
     return up.reason if up.status == "blocked" else f"upstream {up.node} {up.status}"
@@ -860,7 +912,13 @@ def pipeline_status(
                 outputs[node.id] = arts
                 paths[node.id] = {p: store.build_dir(key) / a.name for p, a in arts.items()}
                 results[node.id] = StepResult(
-                    node.id, node.step, None, "up-to-date", "", key, outputs=dict(paths[node.id])
+                    node.id,
+                    node.step,
+                    None,
+                    "up-to-date",
+                    _accepted_reason(store, key),
+                    key,
+                    outputs=dict(paths[node.id]),
                 )
                 continue
             last = store.last_attempt(node.id, key)
@@ -918,5 +976,109 @@ def invalidate(
     try:
         store.lock.acquire(wait=False, info="invalidate")
         return {s: store.invalidate(s) for s in steps}
+    finally:
+        store.close()
+
+
+def accept(
+    pipeline: Pipeline | PathLike,
+    steps: Sequence[str],
+    *,
+    project: PathLike = ".",
+    overrides: Sequence[str] = (),
+    argv: Sequence[str] = (),
+    module_root: PathLike | None = None,
+) -> dict[str, tuple[str | None, str]]:
+    """Record the current outputs of ``steps`` as up to date for their current inputs (no kernel).
+
+    For a step that is stale after a harmless change (a comment in its notebook, a parameter that
+    does not change the result), the outputs ``outputs/<step>/`` shows become the build of the
+    step's current key, marked as accepted (``climpy status`` and the reports say so); the next
+    ``climpy run`` then starts no kernel for it, and its descendants see the same input hashes.
+    Steps are taken upstream first; their ancestors must be up to date (or accepted too). The
+    accept is recorded as a run (executor ``accept``, steps ``accepted``).
+
+    Returns
+    -------
+    dict of str to tuple
+        Step -> (key of the outputs accepted, or None if the step was already up to date; new key).
+
+    Raises
+    ------
+    SpecError
+        If a step is unknown.
+    PipelineError
+        If an ancestor is stale, a step never ran, or its declared outputs changed.
+    LockedError
+        If a run holds the project.
+    """
+    proj = Path(project).resolve()
+    pipe = validate(_load(pipeline, proj, overrides), project=proj)
+    chosen = select_steps(pipe, steps) or set()
+    nodes, _ = expand(pipe, [(None, {}, {})])
+    nodes = [n for n in nodes if n.step in chosen]
+    store = Store(proj)
+    run_id = _new_run_id()
+    try:
+        store.lock.acquire(wait=False, info=f"accept {run_id}")
+        runner = _Runner(pipe, store, run_id, dry_run=True, module_root=module_root)
+        outputs: dict[str, dict[str, Artifact]] = {}
+        paths: dict[str, dict[str, Path]] = {}
+        plans: list[tuple[Node, str, dict, str | None]] = []
+        for node in nodes:  # first check everything, then write
+            comps, _, _ = runner.plan(node, pipe, outputs, paths)
+            key = step_key(comps)
+            arts = store.get_build(key)
+            source = None
+            if arts is None:
+                reasons = "; ".join(store.stale_reasons(node.step, key, comps))
+                if node.step not in steps:
+                    raise PipelineError(
+                        f"accept {' '.join(steps)}: upstream step {node.step!r} is not up to date "
+                        f"({reasons}); run it first (`climpy run --until {node.step}`) or accept it too"
+                    )
+                source = store.current_key(node.step, proj / "outputs" / node.step)
+                if source is None:
+                    raise PipelineError(f"accept {node.step}: the step has no outputs yet; run it first")
+                arts = store.artifacts(source)
+                if set(arts) != set(pipe.steps[node.step].outputs):
+                    raise PipelineError(
+                        f"accept {node.step}: its outputs changed ({sorted(arts)} -> "
+                        f"{sorted(pipe.steps[node.step].outputs)}); run the step instead"
+                    )
+                logger.info("[accept %s] %s: outputs of %s (%s)", run_id, node.step, source[:12], reasons)
+            plans.append((node, key, comps, source))
+            outputs[node.id] = arts
+            paths[node.id] = {p: store.build_dir(source or key) / a.name for p, a in arts.items()}
+        store.start_run(
+            run_id,
+            str(pipe.path),
+            executor="accept",
+            jobs=0,
+            argv=list(argv),
+            dag={n.id: list(n.upstream) for n in nodes},
+        )
+        done: dict[str, tuple[str | None, str]] = {}
+        for node, key, comps, source in plans:
+            if source is not None:
+                arts = store.accept_build(key, node.step, source, run_id=run_id, components=comps)
+                store.link_outputs(proj / "outputs" / node.step, key, arts)
+                status, reason = "accepted", f"outputs of build {source[:12]} accepted for the current inputs"
+            else:
+                status, reason = "up-to-date", _accepted_reason(store, key)
+            if node.step in steps:
+                done[node.step] = (source, key)
+            store.record_step(
+                run_id,
+                node.id,
+                step=node.step,
+                key=key,
+                status=status,
+                reason=reason,
+                started=time.time(),
+                components=json.dumps(comps, sort_keys=True),
+            )
+        store.finish_run(run_id, "ok")
+        return done
     finally:
         store.close()

@@ -2,7 +2,7 @@
 
 Layout of a project folder::
 
-    <project>/.climpy/runs.sqlite        runs, steps, builds, artifacts, edits (WAL mode)
+    <project>/.climpy/runs.sqlite        runs, steps, builds, artifacts, edits, accepted (WAL mode)
     <project>/.climpy/lock               held (flock) by the one `climpy run` writing the store
     <project>/.climpy/store/<key>/       outputs of one build + _executed.ipynb + provenance.json
     <project>/.climpy/tmp/               work folders of running steps (removed at the next run)
@@ -69,6 +69,9 @@ CREATE TABLE IF NOT EXISTS edits (
 );
 CREATE TABLE IF NOT EXISTS invalidated (
     key TEXT PRIMARY KEY, step TEXT NOT NULL, at REAL
+);
+CREATE TABLE IF NOT EXISTS accepted (
+    key TEXT PRIMARY KEY, step TEXT NOT NULL, source_key TEXT NOT NULL, at REAL, run_id TEXT
 );
 CREATE TABLE IF NOT EXISTS filehash (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, sha256 TEXT
@@ -274,8 +277,11 @@ class Store:
         run_id: str,
         duration: float,
         components: dict,
+        accepted_from: str | None = None,
     ) -> Path:
         """Move a finished work folder into the store and record it (rename, then one transaction).
+
+        ``accepted_from`` marks a build made by :meth:`accept_build` (the key whose outputs it holds).
 
         Returns
         -------
@@ -301,11 +307,62 @@ class Store:
                 "INSERT INTO artifacts VALUES (?,?,?,?,?)",
                 [(key, a.param, a.name, a.sha256, a.size) for a in artifacts.values()],
             )
+            db.execute("DELETE FROM accepted WHERE key=?", (key,))
+            if accepted_from is not None:
+                db.execute(
+                    "INSERT INTO accepted VALUES (?,?,?,?,?)", (key, step, accepted_from, time.time(), run_id)
+                )
         return final
+
+    def accept_build(
+        self, key: str, step: str, source: str, *, run_id: str, components: dict
+    ) -> dict[str, Artifact]:
+        """Record the outputs of build ``source`` as build ``key`` (``climpy accept``), without running.
+
+        The files are hard links to those of ``source`` (copies on another file system), so the new
+        build owns them: removing ``source`` later leaves it intact.
+
+        Raises
+        ------
+        PipelineError
+            If ``source`` is not an intact build.
+        """
+        arts = self.get_build(source)
+        if arts is None:
+            raise PipelineError(f"{self.root}: build {source[:12]} of {step!r} is gone; run the step instead")
+        tmp = self.new_tmp(key)
+        src = self.build_dir(source)
+        for name in [a.name for a in arts.values()] + [EXECUTED_NAME, PROVENANCE_NAME]:
+            if (src / name).is_file():
+                try:
+                    os.link(src / name, tmp / name)
+                except OSError:
+                    shutil.copy2(src / name, tmp / name)
+        self.commit_build(
+            key, step, tmp, arts, run_id=run_id, duration=0.0, components=components, accepted_from=source
+        )
+        return arts
+
+    def accepted(self, key: str) -> sqlite3.Row | None:
+        """Return the ``accepted`` row of build ``key`` (source_key, at, run_id), None for a built one."""
+        return self.db.execute("SELECT * FROM accepted WHERE key=?", (key,)).fetchone()
+
+    def current_key(self, step: str, view: Path) -> str | None:
+        """Key of the build ``view`` (``outputs/<step>``) shows, else of the newest build of ``step``."""
+        link = view / EXECUTED_NAME
+        if link.is_symlink():
+            key = Path(os.readlink(link)).parent.name
+            if self.db.execute("SELECT 1 FROM builds WHERE key=?", (key,)).fetchone():
+                return key
+        row = self.db.execute(
+            "SELECT key FROM builds WHERE step=? ORDER BY created DESC LIMIT 1", (step,)
+        ).fetchone()
+        return row["key"] if row else None
 
     def drop_build(self, key: str) -> None:
         """Forget a build: delete its rows first, then its folder (never a row without files)."""
         with self.transaction() as db:
+            db.execute("DELETE FROM accepted WHERE key=?", (key,))
             db.execute("DELETE FROM artifacts WHERE key=?", (key,))
             db.execute("DELETE FROM builds WHERE key=?", (key,))
         _rmtree(self.build_dir(key))
