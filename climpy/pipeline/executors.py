@@ -38,13 +38,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from climpy.exceptions import PipelineError, missing_dependency
 
-__all__ = ["KernelPool", "PRELOAD", "VIEW_TAG", "execute_step", "get", "names", "register"]
+__all__ = ["KILLED_ERRORS", "KernelPool", "PRELOAD", "VIEW_TAG", "execute_step", "get", "names", "register"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,11 @@ PRELOAD = (
 
 #: Error names that mean "hand edits no longer apply" -> the step goes to needs-review.
 REVIEW_ERRORS = {"EditReplayError"}
+
+#: Error names that mean the step's process was killed from outside, not that its code failed:
+#: the kernel died (nbclient), the worker process died (``concurrent.futures``), or Dask gave up
+#: on a worker. The runner retries these (``retries:`` in the pipeline file); never a notebook error.
+KILLED_ERRORS = {"DeadKernelError", "BrokenProcessPool", "KilledWorker"}
 
 
 def register(name: str, factory: Callable[..., contextlib.AbstractContextManager[Executor]]) -> None:
@@ -430,7 +435,11 @@ def execute_step(task: dict[str, Any]) -> dict[str, Any]:
 
 
 class LazyExecutor:
-    """Start the executor named ``name`` on the first ``submit`` only (a no-op run starts nothing)."""
+    """Start the executor named ``name`` on the first ``submit`` only (a no-op run starts nothing).
+
+    A process pool that lost a worker (killed, out of memory) refuses new work; the next
+    ``submit`` then replaces it with a new pool, so a retried step has somewhere to run.
+    """
 
     def __init__(self, name: str, **kwargs: Any) -> None:
         self._factory = get(name)
@@ -443,7 +452,12 @@ class LazyExecutor:
         if self._pool is None:
             self._cm = self._factory(**self._kwargs)
             self._pool = self._cm.__enter__()
-        return self._pool.submit(fn, *args)
+        try:
+            return self._pool.submit(fn, *args)
+        except BrokenExecutor:
+            logger.warning("a worker process died: starting a new %s executor", self._factory.__name__)
+            self.__exit__(None, None, None)
+            return self.submit(fn, *args)
 
     def __enter__(self) -> LazyExecutor:
         return self

@@ -151,7 +151,7 @@ class RunResult:
             if s.status in ("failed", "needs-review") and s.error_name:
                 cell = f" cell {s.error_cell}" if s.error_cell is not None else ""
                 status += f" ({s.error_name}{cell})"
-            elif s.status in ("blocked", "would-run", "up-to-date") and s.reason:
+            elif s.status in ("blocked", "would-run", "up-to-date", "ok") and s.reason:
                 status += f" ({s.reason})"
             outs = ", ".join(sorted(p.name for p in s.outputs.values())) or "-"
             rows.append((s.node, status, t, outs))
@@ -554,7 +554,8 @@ def _execute(
     paths: dict[str, dict[str, Path]] = {}
     pending = [n for n in nodes]
     by_id = {n.id: n for n in nodes}
-    inflight: dict[Future, tuple[str, list[str], dict, Path, float]] = {}
+    # future -> (key, nodes, components, work folder, started, task, attempt, retry notes)
+    inflight: dict[Future, tuple[str, list[str], dict, Path, float, dict, int, list[str]]] = {}
     key_owner: dict[str, Future] = {}
     kernels = 0
 
@@ -727,7 +728,7 @@ def _execute(
                     raise PipelineError("internal error: a dry run tried to start a kernel")
                 fut = _executors.submit(pool, task)
                 kernels += 1
-                inflight[fut] = (key, [node.id], comps, work, started)
+                inflight[fut] = (key, [node.id], comps, work, started, task, 1, [])
                 key_owner[key] = fut
                 pending.remove(node)
                 progressed = True
@@ -737,7 +738,7 @@ def _execute(
                 continue
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             for fut in finished:
-                key, nids, comps, work, started = inflight.pop(fut)
+                key, nids, comps, work, started, task, attempt, notes = inflight.pop(fut)
                 key_owner.pop(key, None)
                 try:
                     res = fut.result()
@@ -750,6 +751,27 @@ def _execute(
                         "executed": str(work / EXECUTED_NAME),
                         "duration": None,
                     }
+                node0 = by_id[nids[0]]
+                retries = pipes[node0.member or ""].retries_of(node0.step)
+                killed = res["status"] == "failed" and res.get("error_name") in _executors.KILLED_ERRORS
+                if killed and attempt <= retries and pool is not None:
+                    note = f"{res['error_name']}: {res['error_value']}"
+                    runner.log(
+                        logging.WARNING, nids[0], "killed (%s); retry %d of %d", note, attempt, retries
+                    )
+                    _keep_failed(store, run_id, f"{nids[0]}.attempt{attempt}", Path(res["executed"]))
+                    shutil.rmtree(work, ignore_errors=True)
+                    work = store.new_tmp(key)  # a fresh folder: a killed worker's kernel may still write
+                    task = _retarget(task, pipes[node0.member or ""].steps[node0.step].outputs, work)
+                    fut = _executors.submit(pool, task)
+                    kernels += 1
+                    inflight[fut] = (key, nids, comps, work, started, task, attempt + 1, [*notes, note])
+                    key_owner[key] = fut
+                    continue
+                retried = ""
+                if notes:
+                    plural = "retry" if len(notes) == 1 else "retries"
+                    retried = f"after {len(notes)} {plural} ({'; '.join(notes)})"
                 if res["status"] == "ok":
                     arts = {p: Artifact(p, a[0], a[1], a[2]) for p, a in res["artifacts"].items()}
                     store.commit_build(
@@ -762,8 +784,8 @@ def _execute(
                         components=comps,
                     )
                     for nid in nids:
-                        finish_ok(nid, key, arts, "ok", res["duration"], started)
-                        runner.log(logging.INFO, nid, "ok in %.1f s", res["duration"])
+                        finish_ok(nid, key, arts, "ok", res["duration"], started, retried)
+                        runner.log(logging.INFO, nid, "ok in %.1f s %s", res["duration"], retried)
                     continue
                 kept = _keep_failed(store, run_id, nids[0], Path(res["executed"]))
                 for nid in nids:
@@ -781,7 +803,7 @@ def _execute(
                         error_name=res.get("error_name", ""),
                         error_value=res.get("error_value", ""),
                     )
-                    r.reason = f"{r.error_name}: {r.error_value}"
+                    r.reason = f"{r.error_name}: {r.error_value}" + (f" {retried}" if retried else "")
                     done(
                         r,
                         started=started,
@@ -805,6 +827,12 @@ def _execute(
     if bar is not None:
         bar.close()
     return [results[n.id] for n in nodes], kernels
+
+
+def _retarget(task: dict[str, Any], outputs: dict[str, str], work: Path) -> dict[str, Any]:
+    """Return a copy of ``task`` that runs in work folder ``work`` (a retry)."""
+    params = {**task["parameters"], **{p: str(work / name) for p, name in outputs.items()}}
+    return {**task, "workdir": str(work), "parameters": params}
 
 
 def _accepted_reason(store: Store, key: str) -> str:

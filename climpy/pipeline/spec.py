@@ -5,6 +5,7 @@ A pipeline is a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file::
     name: ipsl-boundary-conditions
     kernel: python3                  # optional, the Jupyter kernel every step uses
     track_environment: true          # optional: package versions enter the step keys (default true)
+    retries: 1                       # optional: default re-runs of a step whose kernel/worker is killed
     inputs:                          # named external input files
       topo: sample:1.0               # a path, or "sample:<resolution>[:<seed>]" (climpy.sample)
     steps:
@@ -14,6 +15,7 @@ A pipeline is a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file::
         inputs: {topo_path: inputs.topo}           # parameter -> inputs.<name> or <step>.<output>
         outputs: {routing_path: routing.nc}        # parameter -> file name in the step's output folder
         edits: {edits_path: edits/routing.json}    # optional: parameter -> edit file (hashed like inputs)
+        retries: 2                                 # optional: re-runs if its kernel or worker is killed
 
 Rules
 -----
@@ -74,8 +76,12 @@ def parse_sample(value: str) -> tuple[float, int]:
     return float(parts[0]), int(parts[1]) if len(parts) == 2 else 0
 
 
-_STEP_KEYS = {"notebook", "parameters", "inputs", "outputs", "edits", "description"}
-_TOP_KEYS = {"name", "kernel", "inputs", "steps", "description", "track_environment"}
+_STEP_KEYS = {"notebook", "parameters", "inputs", "outputs", "edits", "description", "retries"}
+_TOP_KEYS = {"name", "kernel", "inputs", "steps", "description", "track_environment", "retries"}
+#: Re-runs of a step whose kernel or worker process is killed (out of memory, a batch system's
+#: walltime, ``kill -9``), unless the pipeline or the step sets ``retries:``. A notebook error is
+#: never retried: the same code on the same inputs raises it again.
+DEFAULT_RETRIES = 1
 
 
 class SpecError(PipelineError, InputError):
@@ -111,6 +117,9 @@ class Step:
         Notebook parameter name -> file name inside the step's output folder.
     edits : dict of str to str
         Notebook parameter name -> edit file path (relative to the project folder).
+    retries : int or None
+        Re-runs when the kernel or worker process is killed (None: the pipeline's ``retries``).
+        Not part of the key.
     """
 
     name: str
@@ -119,6 +128,7 @@ class Step:
     inputs: dict[str, InputRef] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     edits: dict[str, str] = field(default_factory=dict)
+    retries: int | None = None
 
     @property
     def upstream(self) -> list[str]:
@@ -154,6 +164,12 @@ class Pipeline:
     steps: dict[str, Step]
     kernel: str = "python3"
     track_environment: bool = True
+    retries: int = DEFAULT_RETRIES
+
+    def retries_of(self, step: str) -> int:
+        """Re-runs allowed for ``step`` when its kernel or worker is killed."""
+        r = self.steps[step].retries
+        return self.retries if r is None else r
 
     def order(self) -> list[str]:
         """Return step names in a deterministic topological order (upstream first)."""
@@ -237,6 +253,10 @@ def load_pipeline(path: PathLike) -> Pipeline:
         if "notebook" not in raw:
             problems.append(f"{where}: missing 'notebook:' (path of the step notebook)")
             continue
+        retries = raw.get("retries")
+        if retries is not None and not _is_count(retries):
+            problems.append(f"{where}: 'retries' must be a whole number >= 0, not {retries!r}")
+            retries = None
         refs: dict[str, InputRef] = {}
         for param, value in (raw.get("inputs") or {}).items():
             ref = _parse_ref(value, where, problems)
@@ -249,10 +269,15 @@ def load_pipeline(path: PathLike) -> Pipeline:
             inputs=refs,
             outputs={str(k): str(v) for k, v in (raw.get("outputs") or {}).items()},
             edits={str(k): str(v) for k, v in (raw.get("edits") or {}).items()},
+            retries=retries,
         )
     track = data.get("track_environment", True)
     if not isinstance(track, bool):
         problems.append(f"{p}: 'track_environment' must be true or false, not {track!r}")
+    retries = data.get("retries", DEFAULT_RETRIES)
+    if not _is_count(retries):
+        problems.append(f"{p}: 'retries' must be a whole number >= 0, not {retries!r}")
+        retries = DEFAULT_RETRIES
     if problems:
         raise SpecError("invalid pipeline:\n  " + "\n  ".join(problems))
     return Pipeline(
@@ -262,7 +287,12 @@ def load_pipeline(path: PathLike) -> Pipeline:
         steps=steps,
         kernel=str(data.get("kernel") or "python3"),
         track_environment=bool(track),
+        retries=retries,
     )
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _resolve_output_ref(pipe: Pipeline, ref: InputRef) -> str | None:
