@@ -212,6 +212,56 @@ def accept_cmd(args, project, overrides):
             click.echo(f"{step}: outputs of build {source[:12]} accepted as {key[:12]}")
 
 
+@click.command("gc")
+@_project_option
+@click.option(
+    "--keep-runs",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Keep every build the N most recent runs used.",
+)
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def gc_cmd(project, keep_runs, dry_run):
+    """Remove the stored builds that no kept run, pin (`climpy pin`) or outputs/ link needs.
+
+    Safe while a `climpy run` is going on: the builds it uses are kept. Prints each removed build
+    and the space freed.
+    """
+    from climpy.pipeline.gc import collect
+
+    click.echo(collect(project, keep_runs=keep_runs, dry_run=dry_run).summary())
+
+
+@click.command("pin")
+@click.argument("name", required=False)
+@click.argument("run", default="last")
+@_project_option
+def pin_cmd(name, run, project):
+    """Pin RUN (an id, a unique prefix, or 'last') as NAME: `climpy gc` keeps its outputs.
+
+    Without NAME, list the pins.
+    """
+    from climpy.pipeline.gc import pin, pins
+
+    if name is None:
+        for n, run_id in pins(project).items():
+            click.echo(f"{n}  {run_id}")
+        return
+    click.echo(f"pinned run {pin(project, name, run)} as {name}")
+
+
+@click.command("unpin")
+@click.argument("name")
+@_project_option
+def unpin_cmd(name, project):
+    """Remove the pin NAME (its run's outputs may then be removed by `climpy gc`)."""
+    from climpy.pipeline.gc import unpin
+
+    unpin(project, name)
+    click.echo(f"unpinned {name}")
+
+
 @click.command("report")
 @click.argument("run", default="last")
 @_project_option
@@ -245,4 +295,4 @@ def warm_cmd(pipeline, sample, jobs):
     click.echo(warm(_pipeline_path(pipeline, "."), sample=sample, jobs=jobs).summary())
 
 
-COMMANDS = [run_cmd, status_cmd, invalidate_cmd, accept_cmd, report_cmd, warm_cmd]
+COMMANDS = [run_cmd, status_cmd, invalidate_cmd, accept_cmd, gc_cmd, pin_cmd, unpin_cmd, report_cmd, warm_cmd]

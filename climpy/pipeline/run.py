@@ -664,7 +664,8 @@ def _execute(
                     continue
                 comps, inject, edits = runner.plan(node, pipe, outputs, paths)
                 key = step_key(comps)
-                arts = store.get_build(key)
+                # a real run marks the build in use, so a concurrent `climpy gc` keeps it
+                arts = store.get_build(key) if runner.dry_run else store.use_build(run_id, key)
                 if arts is not None:
                     pending.remove(node)
                     finish_ok(node.id, key, arts, "up-to-date", None, None, _accepted_reason(store, key))
@@ -1056,7 +1057,7 @@ def accept(
         for node in nodes:  # first check everything, then write
             comps, _, _ = runner.plan(node, pipe, outputs, paths)
             key = step_key(comps)
-            arts = store.get_build(key)
+            arts = store.use_build(run_id, key)
             source = None
             if arts is None:
                 reasons = "; ".join(store.stale_reasons(node.step, key, comps))
@@ -1109,4 +1110,5 @@ def accept(
         store.finish_run(run_id, "ok")
         return done
     finally:
+        store.db.execute("DELETE FROM inuse WHERE run_id=?", (run_id,))
         store.close()

@@ -2,10 +2,11 @@
 
 Layout of a project folder::
 
-    <project>/.climpy/runs.sqlite        runs, steps, builds, artifacts, edits, accepted (WAL mode)
+    <project>/.climpy/runs.sqlite        runs, steps, builds, artifacts, edits, accepted, inuse, pins (WAL)
     <project>/.climpy/lock               held (flock) by the one `climpy run` writing the store
     <project>/.climpy/store/<key>/       outputs of one build + _executed.ipynb + provenance.json
     <project>/.climpy/tmp/               work folders of running steps (removed at the next run)
+    <project>/.climpy/trash/             builds `climpy gc` is deleting
     <project>/.climpy/failed/<run>/      executed notebooks of failed steps (error cell marked)
     <project>/.climpy/inputs/            materialised ``sample:<res>`` inputs
     <project>/outputs/<step>/            symlinks to the latest outputs of each step
@@ -72,6 +73,12 @@ CREATE TABLE IF NOT EXISTS invalidated (
 );
 CREATE TABLE IF NOT EXISTS accepted (
     key TEXT PRIMARY KEY, step TEXT NOT NULL, source_key TEXT NOT NULL, at REAL, run_id TEXT
+);
+CREATE TABLE IF NOT EXISTS inuse (
+    run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (run_id, key)
+);
+CREATE TABLE IF NOT EXISTS pins (
+    name TEXT PRIMARY KEY, run_id TEXT NOT NULL, at REAL
 );
 CREATE TABLE IF NOT EXISTS filehash (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, sha256 TEXT
@@ -173,7 +180,7 @@ class Store:
     def __init__(self, project: PathLike) -> None:
         self.project = Path(project).resolve()
         self.root = self.project / ".climpy"
-        for sub in ("store", "tmp", "failed", "inputs", "reports"):
+        for sub in ("store", "tmp", "failed", "inputs", "reports", "trash"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.db_path = self.root / "runs.sqlite"
         self.db = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
@@ -279,9 +286,12 @@ class Store:
         components: dict,
         accepted_from: str | None = None,
     ) -> Path:
-        """Move a finished work folder into the store and record it (rename, then one transaction).
+        """Move a finished work folder into the store and record it (rename, then rows, one transaction).
 
-        ``accepted_from`` marks a build made by :meth:`accept_build` (the key whose outputs it holds).
+        The rename happens inside the database's write transaction, so :meth:`gc` (which moves
+        folders out in its own write transaction) never races it; the build is marked in use by
+        ``run_id`` until the run finishes. ``accepted_from`` marks a build made by
+        :meth:`accept_build` (the key whose outputs it holds).
 
         Returns
         -------
@@ -289,14 +299,16 @@ class Store:
             The build folder ``store/<key>``.
         """
         final = self.build_dir(key)
-        if final.exists():  # an orphan of a killed run (no row) or a concurrent identical build
-            if self.get_build(key) is not None:
+        _make_readonly(tmp)
+        with self.transaction() as db:
+            row = db.execute("SELECT 1 FROM builds WHERE key=?", (key,)).fetchone()
+            if row is not None and final.is_dir():  # a concurrent identical build: keep the first
+                db.execute("INSERT OR IGNORE INTO inuse VALUES (?,?)", (run_id, key))
                 _rmtree(tmp)
                 return final
-            _rmtree(final)
-        _make_readonly(tmp)
-        os.rename(tmp, final)
-        with self.transaction() as db:
+            if final.exists():  # an orphan of a killed run (no row)
+                _rmtree(final)
+            os.rename(tmp, final)
             db.execute("DELETE FROM invalidated WHERE key=?", (key,))
             db.execute(
                 "INSERT OR REPLACE INTO builds VALUES (?,?,?,?,?,?)",
@@ -312,7 +324,23 @@ class Store:
                 db.execute(
                     "INSERT INTO accepted VALUES (?,?,?,?,?)", (key, step, accepted_from, time.time(), run_id)
                 )
+            db.execute("INSERT OR IGNORE INTO inuse VALUES (?,?)", (run_id, key))
         return final
+
+    def use_build(self, run_id: str, key: str) -> dict[str, Artifact] | None:
+        """Like :meth:`get_build`, and mark the build in use by run ``run_id`` so :meth:`gc` keeps it.
+
+        The check and the mark are one write transaction: a concurrent ``climpy gc`` either removed
+        the build before (None is returned, the step re-runs) or keeps it until the run finishes.
+        """
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM builds WHERE key=?", (key,)).fetchone() is None:
+                return None
+            db.execute("INSERT OR IGNORE INTO inuse VALUES (?,?)", (run_id, key))
+        arts = self.get_build(key)
+        if arts is None:
+            self.db.execute("DELETE FROM inuse WHERE run_id=? AND key=?", (run_id, key))
+        return arts
 
     def accept_build(
         self, key: str, step: str, source: str, *, run_id: str, components: dict
@@ -327,7 +355,7 @@ class Store:
         PipelineError
             If ``source`` is not an intact build.
         """
-        arts = self.get_build(source)
+        arts = self.use_build(run_id, source)  # a concurrent `climpy gc` keeps it while we link it
         if arts is None:
             raise PipelineError(f"{self.root}: build {source[:12]} of {step!r} is gone; run the step instead")
         tmp = self.new_tmp(key)
@@ -417,6 +445,7 @@ class Store:
         with self.transaction() as db:
             n = db.execute("UPDATE runs SET status='interrupted' WHERE status='running'").rowcount
             db.execute("UPDATE steps SET status='interrupted' WHERE status='running'")
+            db.execute("DELETE FROM inuse")  # every run that used builds is over (we hold the lock)
         fixed["interrupted"] = n
         if any(fixed.values()):
             logger.warning("store repaired after an interrupted run: %s", fixed)
@@ -453,8 +482,10 @@ class Store:
         )
 
     def finish_run(self, run_id: str, status: str) -> None:
-        """Close the run row."""
-        self.db.execute("UPDATE runs SET finished=?, status=? WHERE id=?", (time.time(), status, run_id))
+        """Close the run row (its builds are no longer in use: the run's step rows now keep them)."""
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET finished=?, status=? WHERE id=?", (time.time(), status, run_id))
+            db.execute("DELETE FROM inuse WHERE run_id=?", (run_id,))
 
     def record_step(self, run_id: str, node: str, **fields: Any) -> None:
         """Insert or update the row of ``node`` in run ``run_id``."""
