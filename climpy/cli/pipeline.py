@@ -105,6 +105,12 @@ _project_option = click.option(
     help="Also run the notebook cells tagged `view` (maps, editors) so executed notebooks show figures.",
 )
 @click.option("--until", metavar="STEP", help="Run only STEP and the steps it needs (its ancestors).")
+@click.option(
+    "--edits",
+    "edit_set",
+    metavar="SET",
+    help="Replay the named edit set edits/SET/<step>.json; outputs go to outputs/SET/<step>/.",
+)
 def run_cmd(
     args,
     project,
@@ -120,6 +126,7 @@ def run_cmd(
     cell_timeout,
     views,
     until,
+    edit_set,
 ):
     """Run the pipeline: only steps whose inputs, parameters, edits, code or environment changed re-run.
 
@@ -150,6 +157,7 @@ def run_cmd(
         views=views,
         targets=targets,
         until=until,
+        edit_set=edit_set,
     )
     click.echo(result.summary())
     if result.exit_code:
@@ -160,11 +168,14 @@ def run_cmd(
 @click.argument("pipeline", required=False)
 @_project_option
 @click.option("--set", "overrides", multiple=True, metavar="STEP.PARAM=VALUE", help="As for `climpy run`.")
-def status_cmd(pipeline, project, overrides):
+@click.option("--edits", "edit_set", metavar="SET", help="Status of the named edit set (SET/<step>).")
+def status_cmd(pipeline, project, overrides, edit_set):
     """Show every step: up-to-date, stale (and why), failed, blocked or needs-review."""
     from climpy.pipeline.run import pipeline_status
 
-    rows = pipeline_status(_pipeline_path(pipeline, project), project=project, overrides=overrides)
+    rows = pipeline_status(
+        _pipeline_path(pipeline, project), project=project, overrides=overrides, edit_set=edit_set
+    )
     width = max(len(r.node) for r in rows)
     swidth = max(len(r.status) for r in rows)
     for r in rows:

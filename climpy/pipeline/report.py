@@ -95,6 +95,51 @@ def _notebook_html(src: Path, dest: Path) -> Path | None:
     return dest
 
 
+def _compare_sets(store: Store, run_id: str, row, steps) -> str:
+    """HTML table: this run's output hashes against the latest run of every other edit set."""
+    others = store.db.execute(
+        "SELECT r.id, r.edit_set FROM runs r WHERE r.dry_run=0 AND r.id != ? AND "
+        "COALESCE(r.edit_set, '') != COALESCE(?, '') AND r.started = (SELECT max(started) FROM runs q "
+        "WHERE q.dry_run=0 AND COALESCE(q.edit_set, '') = COALESCE(r.edit_set, '')) ORDER BY r.edit_set",
+        (run_id, row["edit_set"]),
+    ).fetchall()
+    if not others:
+        return ""
+
+    def outputs(rows, prefix: str | None) -> dict[tuple[str, str], str]:
+        out = {}
+        for s in rows:
+            if not s["key"] or s["status"] not in ("ok", "up-to-date", "accepted"):
+                continue
+            node = s["node"]
+            if prefix and node.startswith(prefix + "/"):
+                node = node[len(prefix) + 1 :]
+            for a in store.artifacts(s["key"]).values():
+                out[(node, a.name)] = a.sha256
+        return out
+
+    mine = outputs(steps, row["edit_set"])
+    parts = []
+    for other in others:
+        theirs = outputs(store.run_steps(other["id"]), other["edit_set"])
+        name = other["edit_set"] or "default"
+        trs = []
+        for node, fname in sorted(set(mine) | set(theirs)):
+            a, b = mine.get((node, fname)), theirs.get((node, fname))
+            verdict = "same" if a == b else ("differs" if a and b else "only in one set")
+            trs.append(
+                f"<tr><td>{html.escape(node)}</td><td>{html.escape(fname)}</td>"
+                f"<td><code>{(a or '-')[:12]}</code></td><td><code>{(b or '-')[:12]}</code></td>"
+                f'<td class="status">{verdict}</td></tr>'
+            )
+        parts.append(
+            f"<h3>Against edit set <code>{html.escape(name)}</code> (run <code>{html.escape(other['id'])}"
+            f"</code>)</h3><table><tr><th>step</th><th>output</th><th>this run</th>"
+            f"<th>{html.escape(name)}</th><th></th></tr>{''.join(trs)}</table>"
+        )
+    return "<h2>Edit sets compared</h2>\n" + "\n".join(parts)
+
+
 def write_report(run: str = "last", *, project: PathLike = ".", output: PathLike | None = None) -> Path:
     """Write the HTML report of a run and return its path.
 
@@ -158,6 +203,7 @@ def write_report(run: str = "last", *, project: PathLike = ".", output: PathLike
                 f"<td>{err or html.escape(s['reason'] or '')}</td>"
                 f"<td>{' '.join(links)}</td><td>{'<br>'.join(outs)}</td></tr>"
             )
+        compare = _compare_sets(store, run_id, row, steps)
         started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(row["started"]))
         total = f"{row['finished'] - row['started']:.1f} s" if row["finished"] else "not finished"
         page = f"""<!DOCTYPE html>
@@ -166,14 +212,17 @@ def write_report(run: str = "last", *, project: PathLike = ".", output: PathLike
 <h1>climpy run <code>{html.escape(run_id)}</code></h1>
 <p>Pipeline: <code>{html.escape(row["pipeline"] or "")}</code><br>
 Started {started}; wall time {total}; status <b>{html.escape(row["status"])}</b>;
-executor {html.escape(row["executor"] or "")} with {row["jobs"]} job(s).</p>
+executor {html.escape(row["executor"] or "")} with {row["jobs"]} job(s).<br>
+Edit set: <b>{html.escape(row["edit_set"] or "default (edits/*.json)")}</b></p>
 <h2>DAG</h2>
 {_svg(dag, status)}
 <h2>Steps</h2>
 <table><tr><th>step</th><th>status</th><th>time</th><th>key</th><th>why / error</th>
 <th>notebook</th><th>outputs</th></tr>
 {"".join(trs)}
-</table></body></html>
+</table>
+{compare}
+</body></html>
 """
         tmp = out.with_name(f".{out.name}.tmp")
         tmp.write_text(page, encoding="utf-8")

@@ -61,6 +61,7 @@ from climpy.pipeline.spec import (
     parse_override,
     parse_sample,
     validate,
+    with_edit_set,
 )
 from climpy.pipeline.store import EXECUTED_NAME, Artifact, Store
 from climpy.provenance import history_time
@@ -285,6 +286,21 @@ def select_steps(pipe: Pipeline, targets: Sequence[str] = (), until: str | None 
     return chosen
 
 
+def _expand_with_set(
+    pipe: Pipeline,
+    members: list[tuple[str | None, dict[str, str], dict[tuple[str, str], Any]]],
+    edit_set: str | None,
+    project: Path,
+) -> tuple[list[Node], dict[str, Pipeline]]:
+    """:func:`expand`, with every member under ``<set>/`` reading the edit set ``edit_set``."""
+    if edit_set is None:
+        return expand(pipe, members)
+    with_edit_set(pipe, edit_set, project=project)  # a clear error for an unknown set
+    members = [(f"{edit_set}/{m}" if m else edit_set, ins, ps) for m, ins, ps in members]
+    nodes, pipes = expand(pipe, members)
+    return nodes, {m: with_edit_set(mp, edit_set) for m, mp in pipes.items()}
+
+
 # ---------------------------------------------------------------------------- the runner
 class _Runner:
     def __init__(
@@ -417,6 +433,7 @@ def run_pipeline(
     views: bool = False,
     targets: Sequence[str] = (),
     until: str | None = None,
+    edit_set: str | None = None,
 ) -> RunResult:
     """Run (or plan, with ``dry_run``) a pipeline in a project folder.
 
@@ -458,6 +475,10 @@ def run_pipeline(
         Run only these steps and what they need (their ancestors); default: every step.
     until : str, optional
         Run only this step and its ancestors (``--until``; combines with ``targets``).
+    edit_set : str, optional
+        Replay the named edit set ``edits/<set>/<step>.json`` instead of ``edits/<step>.json``
+        (``--edits``). Nodes are then ``<set>/<step>`` and outputs go to ``outputs/<set>/<step>/``;
+        steps whose edit files are the same in two sets share their builds.
 
     Returns
     -------
@@ -475,11 +496,11 @@ def run_pipeline(
     proj.mkdir(parents=True, exist_ok=True)
     pipe = validate(_load(pipeline, proj, overrides), project=proj, check_files=not over)
     members = _members(pipe, over, grid, proj)
-    nodes, pipes = expand(pipe, members)
+    nodes, pipes = _expand_with_set(pipe, members, edit_set, proj)
     chosen = select_steps(pipe, targets, until)
     if chosen is not None:
         nodes = [n for n in nodes if n.step in chosen]
-    if members[0][0] is not None:  # fan-out overrides may name missing files or undeclared parameters
+    if members[0][0] is not None and not edit_set:  # fan-out overrides may name missing files...
         for mp in pipes.values():
             validate(mp, project=proj)
     if progress is None:
@@ -498,6 +519,7 @@ def run_pipeline(
             argv=list(argv),
             dry_run=dry_run,
             dag={n.id: list(n.upstream) for n in nodes},
+            edit_set=edit_set,
         )
         runner = _Runner(pipe, store, run_id, dry_run=dry_run, module_root=module_root)
         logger.info(
@@ -891,8 +913,9 @@ def pipeline_status(
     project: PathLike = ".",
     overrides: Sequence[str] = (),
     module_root: PathLike | None = None,
+    edit_set: str | None = None,
 ) -> list[StepResult]:
-    """Status of every step without running anything.
+    """Status of every step without running anything (with ``edit_set``: of that edit set's nodes).
 
     Each step is ``up-to-date``, ``stale`` (with the reasons: parameter/input/edit/module/notebook
     changed, never built, or an upstream step will re-run), ``failed`` / ``needs-review`` (its
@@ -915,7 +938,7 @@ def pipeline_status(
     """
     proj = Path(project).resolve()
     pipe = validate(_load(pipeline, proj, overrides), project=proj)
-    nodes, pipes = expand(pipe, [(None, {}, {})])
+    nodes, pipes = _expand_with_set(pipe, [(None, {}, {})], edit_set, proj)
     store = Store(proj)
     try:
         runner = _Runner(pipe, store, "status", dry_run=True, module_root=module_root)
@@ -934,7 +957,7 @@ def pipeline_status(
                     node.id, node.step, None, "stale", f"upstream {stale[0].node} will re-run"
                 )
                 continue
-            comps, _, _ = runner.plan(node, pipe, outputs, paths)
+            comps, _, _ = runner.plan(node, pipes[node.member or ""], outputs, paths)
             key = step_key(comps)
             arts = store.get_build(key)
             if arts is not None:

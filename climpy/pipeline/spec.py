@@ -51,6 +51,8 @@ __all__ = [
     "SpecError",
     "Step",
     "apply_overrides",
+    "edit_set_path",
+    "with_edit_set",
     "load_pipeline",
     "notebook_parameters",
     "parse_override",
@@ -520,3 +522,67 @@ def validate(pipe: Pipeline, *, project: PathLike | None = None, check_files: bo
     if problems:
         raise SpecError("invalid pipeline:\n  " + "\n  ".join(problems))
     return normalise_refs(pipe)
+
+
+def _check_set_name(name: str) -> None:
+    if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+        raise SpecError(
+            f"--edits {name!r}: an edit set is a folder name (letters, digits, '-', '_', '.'), "
+            "e.g. --edits wide_panama"
+        )
+
+
+def edit_set_path(rel: str, edit_set: str | None) -> str:
+    """Path of an edit file in a named edit set: ``edits/routing.json`` -> ``edits/<set>/routing.json``.
+
+    ``None`` is the default set (the path unchanged). Editors save into a set with
+    ``editor.state.save_edits(edit_set_path("edits/routing.json", "wide_panama"))`` (relative to
+    the project folder).
+
+    Raises
+    ------
+    SpecError
+        If ``edit_set`` is not a plain folder name.
+    """
+    if edit_set is None:
+        return rel
+    _check_set_name(edit_set)
+    p = Path(rel)
+    return str(p.parent / edit_set / p.name)
+
+
+def with_edit_set(pipe: Pipeline, edit_set: str | None, *, project: PathLike | None = None) -> Pipeline:
+    """Return a copy of ``pipe`` whose steps read their edit files from the named set ``edit_set``.
+
+    A step's ``edits/<step>.json`` becomes ``edits/<set>/<step>.json``; a file missing from the
+    set means no hand edits for that step in that set, as for the default set.
+
+    Raises
+    ------
+    SpecError
+        If the name is not a folder name, or (with ``project``) the set has no folder at all.
+    """
+    if edit_set is None:
+        return pipe
+    _check_set_name(edit_set)
+    steps = {
+        n: replace(s, edits={k: edit_set_path(v, edit_set) for k, v in s.edits.items()})
+        for n, s in pipe.steps.items()
+    }
+    if project is not None:
+        proj = Path(project)
+        folders = sorted({str(Path(p).parent) for s in steps.values() for p in s.edits.values()})
+        if folders and not any((proj / f).is_dir() for f in folders):
+            parents = sorted({str(Path(f).parent) for f in folders})
+            known = sorted(
+                d.name
+                for par in parents
+                if (proj / par).is_dir()
+                for d in (proj / par).iterdir()
+                if d.is_dir()
+            )
+            raise SpecError(
+                f"--edits {edit_set}: no edit set {edit_set!r}: {', '.join(str(proj / f) for f in folders)} "
+                f"does not exist; save edits into it first (known sets: {known})"
+            )
+    return replace(pipe, steps=steps)

@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS filehash (
 """
 
 #: Version of the database layout (``PRAGMA user_version``); :meth:`Store._migrate` upgrades older ones.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EXECUTED_NAME = "_executed.ipynb"
 PROVENANCE_NAME = "provenance.json"
 
@@ -200,6 +200,8 @@ class Store:
         cols = {r["name"] for r in self.db.execute("PRAGMA table_info(runs)")}
         if "dag" not in cols:  # version 0 -> 1: the DAG of each run, for reports
             self.db.execute("ALTER TABLE runs ADD COLUMN dag TEXT")
+        if "edit_set" not in cols:  # 1 -> 2: the named edit set a run replayed (NULL: edits/*.json)
+            self.db.execute("ALTER TABLE runs ADD COLUMN edit_set TEXT")
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -462,10 +464,12 @@ class Store:
         argv: list[str],
         dry_run: bool = False,
         dag: dict[str, list[str]] | None = None,
+        edit_set: str | None = None,
     ) -> None:
         """Insert the run row (status ``running``); ``dag`` maps node -> upstream nodes."""
         self.db.execute(
-            "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO runs (id, pipeline, started, finished, status, pid, executor, jobs, argv, dry_run, "
+            "dag, edit_set) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 pipeline,
@@ -478,6 +482,7 @@ class Store:
                 json.dumps(argv),
                 int(dry_run),
                 json.dumps(dag or {}),
+                edit_set,
             ),
         )
 

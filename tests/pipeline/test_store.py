@@ -93,6 +93,6 @@ def test_older_database_is_migrated(tmp_path):
     db.commit()
     db.close()
     with Store(tmp_path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
         store.start_run("r", "p", executor="local", jobs=1, argv=[], dag={"a": []})
         assert store.db.execute("SELECT dag FROM runs").fetchone()[0] == '{"a": []}'
