@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command for contributors: nbstripout as a git filter (keeps outputs only in cells marked keep_output),
-# nbdime as git diff/merge driver for notebooks, and the pre-commit hooks (ruff, nbstripout).
+# nbdime as git diff/merge driver for notebooks, and the pre-commit hooks (ruff, the jupytext sync of
+# notebooks/NN_*.md with their .ipynb, nbstripout).
 # Uses the project's .venv (created by scripts/setup.sh when missing), or the venv named by CLIMPY_VENV.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,4 +15,4 @@ bin="$venv/bin"
 git config filter.nbstripout.clean "\"$bin/python\" -m nbstripout --keep-id --keep-count"
 "$bin/nbdime" config-git --enable
 "$bin/pre-commit" install
-echo "git filters and hooks installed: nbstripout (keep_output cells kept), nbdime, pre-commit"
+echo "git filters and hooks installed: nbstripout (keep_output cells kept), nbdime, pre-commit (ruff, jupytext sync, nbstripout)"

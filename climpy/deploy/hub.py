@@ -214,6 +214,8 @@ def _content_files(src: Path, include: tuple[str, ...]) -> list[Path]:
         rel = path.relative_to(src)
         if any(part.startswith((".", "_")) or part in skip for part in rel.parts):
             continue
+        if path.suffix == ".md" and path.with_suffix(".ipynb").is_file():
+            continue  # a lesson's jupytext source (notebooks/jupytext.toml): students get the notebook
         if path.is_file() and not path.is_symlink() and any(fnmatch.fnmatch(path.name, p) for p in include):
             out.append(rel)
     return out
@@ -231,7 +233,8 @@ def sync_content(
     """Copy course content into a student's home without ever overwriting the student's edits.
 
     The rule, per file of ``src`` matching ``include`` (names starting with ``.`` or ``_`` and
-    checkpoints skipped, so outputs a notebook wrote next to itself are not handed out):
+    checkpoints skipped, so outputs a notebook wrote next to itself are not handed out; so is a
+    ``.md`` next to an ``.ipynb`` of the same name, the lesson's jupytext-paired text source):
 
     - absent in the home: copied (a file the student deleted comes back);
     - present and identical to the version last delivered (see :data:`MANIFEST`): updated to the

@@ -3,9 +3,10 @@
 What is checked, per notebook: valid nbformat; exactly one ``parameters`` cell of plain literals; stripped
 (no output, no execution count) except cells with ``keep_output`` metadata; at least one ``keep_output`` cell,
 each carrying ``# NBVAL_CHECK_OUTPUT`` and a stored output (the lesson's expected result); a title, exercises,
-references; imports in the first code cell; no science defined inside a notebook; the committed file equals
-what ``notebooks/_build.py`` generates. For ``pipeline.yaml``: every parameter the engine injects is declared
-by the notebook, every interactive step replays an edit file.
+references; imports in the first code cell; no science defined inside a notebook; the committed ``.ipynb``
+agrees cell by cell (type, source, metadata such as tags and keep_output, stable id) with its paired MyST
+markdown source ``.md`` (jupytext), and syncing the pair changes nothing. For ``pipeline.yaml``: every
+parameter the engine injects is declared by the notebook, every interactive step replays an edit file.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import copy
 import importlib.util
 import json
 import re
+import shutil
+import subprocess
 import sys
 import time
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -124,7 +128,7 @@ def test_expected_results_are_kept_and_checked(path):
             f"cell {c.id}: '# NBVAL_CHECK_OUTPUT' and keep_output metadata must go together"
         )
     for c in kept:
-        assert c.outputs, f"cell {c.id}: no stored output (run notebooks/_build.py --execute)"
+        assert c.outputs, f"cell {c.id}: no stored output (run notebooks/_sync.py NAME --execute)"
         assert c.execution_count, f"cell {c.id}: no execution count, so nbval would not compare it"
         for out in c.outputs:
             assert out.output_type in {"stream", "execute_result"}, f"cell {c.id}: {out.output_type} output"
@@ -221,23 +225,45 @@ def test_climpy_modules_used_exist(path):
     assert not missing, f"{path.name} imports modules that do not exist: {missing}"
 
 
-def test_committed_notebooks_match_their_source():
-    sys.path.insert(0, str(NOTEBOOKS))
-    try:
-        import _build
-    finally:
-        sys.path.remove(str(NOTEBOOKS))
-    for spec in _build._content.NOTEBOOKS:
-        path = NOTEBOOKS / f"{spec.name}.ipynb"
-        assert path.exists(), f"{path.name} not built: run notebooks/_build.py"
-        built = _build.build(spec)
-        committed = _nb(path)
-        def source_only(cells):
-            return [{k: v for k, v in c.items() if k not in ("outputs", "execution_count")} for c in cells]
+def test_every_notebook_has_its_markdown_source():
+    sources = {p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.md")}
+    assert sources == set(IDS), (
+        f"notebooks without a .md source: {sorted(set(IDS) - sources)}, .md without a notebook: "
+        f"{sorted(sources - set(IDS))}; run notebooks/_sync.py"
+    )
+    pairing = tomllib.loads((NOTEBOOKS / "jupytext.toml").read_text())
+    assert pairing["formats"] == "ipynb,md:myst"
 
-        assert source_only(built.cells) == source_only(committed.cells), (
-            f"{path.name} differs from notebooks/_content.py: edit _content.py and run notebooks/_build.py"
-        )
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_notebook_agrees_with_its_markdown_source(path):
+    """The .md (reviewed) and the .ipynb (run by nbval, papermill, the pipeline, the hub): the same cells."""
+    import jupytext
+
+    md, nb = jupytext.read(path.with_suffix(".md")), _nb(path)
+    assert md.metadata["jupytext"]["text_representation"]["format_name"] == "myst"
+    assert md.metadata["kernelspec"] == nb.metadata["kernelspec"]
+    fix = f"edit {path.stem}.md and run notebooks/_sync.py (or jupytext --sync)"
+    counts = f"{len(md.cells)} cells in the .md, {len(nb.cells)} in the .ipynb"
+    assert len(md.cells) == len(nb.cells), f"{counts}: {fix}"
+    stem = path.stem.split("_", 1)[0]
+    for i, (text, cell) in enumerate(zip(md.cells, nb.cells)):
+        for key in ("cell_type", "source", "metadata"):
+            assert text[key] == cell[key], f"cell {i} ({cell.id}): {key} differs from the .md: {fix}"
+        assert cell.id == f"nb{stem}-{i:02d}", f"cell {i}: id {cell.id!r} is not the stable one: {fix}"
+
+
+def test_syncing_the_committed_pairs_changes_nothing(tmp_path):
+    """`notebooks/_sync.py` (jupytext --sync, stable ids, Run All counts) on a copy writes no byte."""
+    work = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns("*.nc", "__pycache__", ".*"))
+    before = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
+    cmd = [sys.executable, str(work / "_sync.py")]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    after = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
+    changed = sorted(n for n in after if after[n] != before.get(n))
+    assert not changed, f"sync rewrote {changed}: {run.stdout}"
 
 
 # ---------------------------------------------------------------------------------------------------------
