@@ -136,22 +136,42 @@ def local_executor(*, jobs: int = 1, scheduler: str | None = None):
 
 @contextlib.contextmanager
 def dask_executor(*, jobs: int = 1, scheduler: str | None = None):
-    """Yield a Dask ``Client`` (new LocalCluster, or ``scheduler``) as a concurrent.futures Executor."""
+    """Yield a :class:`~climpy.pipeline.remote.RemoteExecutor` on a Dask cluster.
+
+    ``scheduler`` is a scheduler address (``tcp://host:8786``) or the path of a scheduler file
+    (``*.json``, as ``dask scheduler --scheduler-file`` and dask-jobqueue write); without it a new
+    LocalCluster of ``jobs`` single-threaded worker processes. Workers need not see the client's disk:
+    files travel with the tasks (:mod:`climpy.pipeline.remote`), and every worker must run the
+    client's environment (checked before the first step).
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError as err:
         raise missing_dependency("distributed", "dask") from err
+    from climpy.pipeline.remote import RemoteExecutor, check_workers
+
     cluster = None
-    if scheduler:
+    if scheduler and scheduler.endswith(".json"):
+        client = Client(scheduler_file=scheduler)
+    elif scheduler:
         client = Client(scheduler)
     else:
         cluster = LocalCluster(
             n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None
         )
         client = Client(cluster)
+    remote = None
     try:
-        yield client.get_executor(pure=False)
+        check_workers(client)
+        remote = RemoteExecutor(client)
+        yield remote
     finally:
+        if remote is not None:
+            logger.info(
+                "dask: %d bytes sent to the workers (each file once), %d bytes of outputs returned",
+                remote.bytes_sent, remote.bytes_received,
+            )  # fmt: skip
+            remote.close()
         client.close()
         if cluster is not None:
             cluster.close()

@@ -66,6 +66,6 @@ def test_existing_scheduler(tmp_path):
         )
         assert r.exit_code == 0 and r.kernels_started == 1, r.summary()
         prefixes = cluster.scheduler.task_prefixes  # the step ran as a task of that scheduler
-        assert "execute_step" in prefixes, sorted(prefixes)
+        assert "run_remote" in prefixes, sorted(prefixes)  # execute_step, wrapped by climpy.pipeline.remote
     with netCDF4.Dataset(proj / "outputs" / "student2" / "nc" / "field.nc") as ds:
         np.testing.assert_array_equal(ds["field"][:], np.full((2, 3), 15.0))
