@@ -96,18 +96,12 @@ def graph_svg(
 
     Each node is a ``<g data-node=... data-status=...>`` (what the browser tests read).
     """
-    from climpy.pipeline.dag import layers
+    from climpy.pipeline.dag import grid_layout
 
     if not dag:
         return "<p>(no steps: this project has no pipeline file)</p>"
-    depth = layers(dag)
-    cols: dict[int, list[str]] = {}
-    for n in dag:
-        cols.setdefault(depth[n], []).append(n)
-    w, h, dx, dy = 170, 42, 215, 56
-    pos = {n: (10 + d * dx, 10 + i * dy) for d, ns in cols.items() for i, n in enumerate(ns)}
-    width = 20 + (max(cols) + 1) * dx
-    height = 20 + max(len(ns) for ns in cols.values()) * dy
+    w, h = 170, 42
+    pos, width, height = grid_layout(dag, dx=215, dy=56, margin=10)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         'style="font-family: sans-serif">'

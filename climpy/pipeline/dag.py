@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-__all__ = ["descendants", "find_cycle", "layers", "topological_order"]
+__all__ = ["descendants", "find_cycle", "grid_layout", "layers", "topological_order"]
 
 
 def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
@@ -111,3 +111,21 @@ def layers(graph: Mapping[str, Iterable[str]]) -> dict[str, int]:
         ups = [u for u in graph[n] if u in graph]
         depth[n] = 1 + max(depth[u] for u in ups) if ups else 0
     return depth
+
+
+def grid_layout(
+    graph: Mapping[str, Iterable[str]], *, dx: float, dy: float, margin: float
+) -> tuple[dict[str, tuple[float, float]], float, float]:
+    """Place each node in the column of its :func:`layers` depth, one row per node of that column.
+
+    Returns the top-left corner of each node's box and the drawing's width and height (``dx`` and
+    ``dy`` apart, ``margin`` on each side). ``graph`` must not be empty.
+    """
+    depth = layers(graph)
+    cols: dict[int, list[str]] = {}
+    for n in graph:
+        cols.setdefault(depth[n], []).append(n)
+    pos = {n: (margin + d * dx, margin + i * dy) for d, ns in cols.items() for i, n in enumerate(ns)}
+    width = 2 * margin + (max(cols) + 1) * dx
+    height = 2 * margin + max(len(ns) for ns in cols.values()) * dy
+    return pos, width, height

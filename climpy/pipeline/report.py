@@ -43,18 +43,12 @@ svg text { font-size: 12px; font-family: sans-serif; }
 
 
 def _svg(dag: dict[str, list[str]], status: dict[str, str]) -> str:
-    from climpy.pipeline.dag import layers
+    from climpy.pipeline.dag import grid_layout
 
     if not dag:
         return "<p>(no steps)</p>"
-    depth = layers(dag)
-    cols: dict[int, list[str]] = {}
-    for n in dag:
-        cols.setdefault(depth[n], []).append(n)
-    w, h, dx, dy = 150, 28, 200, 44
-    pos = {n: (20 + d * dx, 20 + i * dy) for d, ns in cols.items() for i, n in enumerate(ns)}
-    width = 40 + (max(cols) + 1) * dx
-    height = 40 + max(len(ns) for ns in cols.values()) * dy
+    w, h = 150, 28
+    pos, width, height = grid_layout(dag, dx=200, dy=44, margin=20)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">']
     for n, ups in dag.items():
         x1, y1 = pos[n]
